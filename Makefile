@@ -1,0 +1,38 @@
+# Short ways in. The README's quick start is `make run` and `make test`.
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+
+.PHONY: run test setup setup-dev lint check train evaluate bench seed-load clean
+
+run: ## set everything up, then serve http://127.0.0.1:8000 with a worker
+	./scripts/bootstrap.sh run
+	./scripts/run.sh
+
+test: ## the whole test suite (embedded defaults, or DATABASE_URL / REDIS_URL when set)
+	./scripts/bootstrap.sh dev
+	./scripts/test.sh
+
+lint:
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+check: ## what CI checks besides the tests
+	$(BIN)/ruff check .
+	$(BIN)/python manage.py makemigrations --check --dry-run
+	DJANGO_DEBUG=false DJANGO_SECRET_KEY=ci-only-$$(head -c 32 /dev/urandom | base64 | tr -dc a-zA-Z0-9) \
+	  DJANGO_ALLOWED_HOSTS=clinic.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
+
+train: ## train, export and evaluate the classifier on ../shared (about 60 min on 2 CPU cores)
+	./scripts/bootstrap.sh dev
+	$(BIN)/python -m ml.training.train
+	$(BIN)/python -m ml.training.evaluate
+
+evaluate:
+	$(BIN)/python -m ml.training.evaluate
+
+bench:
+	$(BIN)/python -m ml.bench
+
+clean:
+	rm -rf data/test staticfiles

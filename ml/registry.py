@@ -1,0 +1,101 @@
+"""Register, activate and look up shipped model versions (no TensorFlow, no LiteRT here)."""
+
+import hashlib
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from django.conf import settings
+from django.db import transaction
+
+from ml.models import ModelVersion
+
+ARTIFACT_FILES = ("model.tflite", "labels.json", "model_card.json")
+
+
+class ModelUnavailable(RuntimeError):
+    """No usable model: nothing registered, files missing, or the file is not the one registered."""
+
+
+def resolve_path(path: str) -> Path:
+    p = Path(path)
+    return p if p.is_absolute() else Path(settings.MODEL_ROOT) / p
+
+
+@lru_cache(maxsize=8)
+def _sha256(path: str, mtime_ns: int, size: int) -> str:
+    # Keyed on mtime and size so a replaced file is re-hashed, an unchanged one is not.
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def file_sha256(path: Path) -> str:
+    stat = path.stat()
+    return _sha256(str(path), stat.st_mtime_ns, stat.st_size)
+
+
+def shipped_versions() -> list[Path]:
+    """Version folders under MODEL_ROOT that hold a complete artifact, oldest first."""
+    root = Path(settings.MODEL_ROOT)
+    folders = [p for p in root.iterdir() if p.is_dir() and all((p / f).exists() for f in ARTIFACT_FILES)]
+    return sorted(folders, key=lambda p: p.name)
+
+
+@transaction.atomic
+def model_register(*, folder: Path, activate: bool = False) -> ModelVersion:
+    """Register (or refresh) the artifact in `folder`; optionally make it the active one."""
+    folder = folder.resolve()
+    missing = [f for f in ARTIFACT_FILES if not (folder / f).exists()]
+    if missing:
+        raise ModelUnavailable(f"{folder.name}: missing {', '.join(missing)}")
+    card = json.loads((folder / "model_card.json").read_text())
+    version = card.get("version") or folder.name
+    root = Path(settings.MODEL_ROOT).resolve()
+    stored_path = str(folder.relative_to(root)) if folder.is_relative_to(root) else str(folder)
+    mv, _ = ModelVersion.objects.update_or_create(
+        version=version,
+        defaults={
+            "path": stored_path,
+            "sha256": file_sha256(folder / "model.tflite"),
+            "metrics": card.get("metrics", {}),
+            "thresholds": card.get("thresholds", {}),
+        },
+    )
+    if activate:
+        model_activate(model_version=mv)
+    return mv
+
+
+@transaction.atomic
+def model_activate(*, model_version: ModelVersion) -> ModelVersion:
+    ModelVersion.objects.filter(active=True).exclude(pk=model_version.pk).update(active=False)
+    if not model_version.active:
+        model_version.active = True
+        model_version.save(update_fields=["active"])
+    return model_version
+
+
+def active_model() -> ModelVersion | None:
+    return ModelVersion.objects.filter(active=True).first()
+
+
+def active_model_dir() -> Path:
+    """The active model's folder, checked against its registered hash."""
+    mv = active_model()
+    if mv is None:
+        raise ModelUnavailable("no active model is registered (run: manage.py register_model --latest)")
+    folder = resolve_path(mv.path)
+    tflite = folder / "model.tflite"
+    if not tflite.exists():
+        raise ModelUnavailable(f"model file for {mv.version} is missing")
+    if file_sha256(tflite) != mv.sha256:
+        raise ModelUnavailable(f"model file for {mv.version} does not match its registered sha256")
+    return folder
+
+
+def active_version_checked() -> str:
+    active_model_dir()
+    return active_model().version

@@ -1,0 +1,64 @@
+"""Account API: patient registration and token login."""
+
+from django.core.exceptions import ValidationError as DjangoValidationError
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.authtoken.models import Token
+from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal.accounts import services
+from portal.accounts.models import User
+
+
+class RegisterSerializer(serializers.Serializer):
+    username = serializers.RegexField(r"^[\w.@+-]+\Z", max_length=150)
+    password = serializers.CharField(write_only=True, max_length=128, style={"input_type": "password"})
+    email = serializers.EmailField(required=False, allow_blank=True, default="")
+
+    def validate_username(self, value: str) -> str:
+        if User.objects.filter(username__iexact=value).exists():
+            raise serializers.ValidationError("A user with that username already exists.")
+        return value
+
+
+class RegisterApi(APIView):
+    permission_classes = [AllowAny]
+    throttle_scope = "auth"
+
+    @extend_schema(
+        request=RegisterSerializer,
+        responses={
+            201: inline_serializer(
+                "Registered", {"id": serializers.IntegerField(), "username": serializers.CharField()}
+            )
+        },
+    )
+    def post(self, request):
+        serializer = RegisterSerializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        try:
+            user = services.patient_register(**serializer.validated_data)
+        except DjangoValidationError as exc:
+            # Password validators and model validation speak Django; the API speaks per-field.
+            field = "password" if not hasattr(exc, "error_dict") else None
+            detail = {field: exc.messages} if field else exc.message_dict
+            return Response(detail, status=status.HTTP_400_BAD_REQUEST)
+        return Response({"id": user.id, "username": user.username}, status=status.HTTP_201_CREATED)
+
+
+class TokenApi(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes = []
+    throttle_scope = "auth"
+
+    @extend_schema(
+        request=AuthTokenSerializer, responses={200: inline_serializer("Token", {"token": serializers.CharField()})}
+    )
+    def post(self, request):
+        serializer = AuthTokenSerializer(data=request.data, context={"request": request})
+        serializer.is_valid(raise_exception=True)
+        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
+        return Response({"token": token.key})

@@ -1,0 +1,36 @@
+from django import forms
+from django.contrib.auth.forms import UserCreationForm
+from django.utils.translation import gettext_lazy as _
+
+from portal.accounts.models import User
+
+
+class SignUpForm(UserCreationForm):
+    """Patients sign themselves up; staff accounts are made by admins."""
+
+    email = forms.EmailField(label=_("E-mail"), required=False, help_text=_("Used only to reset your password."))
+
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+
+class ProfileForm(forms.ModelForm):
+    class Meta:
+        model = User
+        fields = ("email", "year_of_birth", "sex", "skin_type")
+        help_texts = {
+            "year_of_birth": _("Optional. Age changes how urgent some skin changes are."),
+            "skin_type": _("Optional. Fair skin that burns easily carries a higher skin-cancer risk."),
+        }
+
+    def clean_year_of_birth(self):
+        from django.utils import timezone
+
+        year = self.cleaned_data.get("year_of_birth")
+        this_year = timezone.now().year
+        if year is not None and not (this_year - 120 <= year <= this_year):
+            raise forms.ValidationError(
+                _("Enter a year between %(a)s and %(b)s.") % {"a": this_year - 120, "b": this_year}
+            )
+        return year

@@ -1,0 +1,42 @@
+"""The Celery application: JSON only, no result backend, classification and long-job queues.
+
+Results are our own database rows, so no result backend is configured. Classification tasks are
+acknowledged late and rejected when their worker dies, so a killed worker's task is redelivered
+instead of lost; being idempotent, running twice is safe.
+"""
+
+import os
+
+from celery import Celery
+from kombu import Queue
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "portal.settings")
+
+app = Celery("portal")
+app.config_from_object("django.conf:settings", namespace="CELERY")
+
+app.conf.update(
+    task_serializer="json",
+    result_serializer="json",
+    accept_content=["json"],
+    task_ignore_result=True,
+    result_backend=None,
+    task_default_queue="default",
+    task_queues=(Queue("default"), Queue("classify"), Queue("long")),
+    task_routes={
+        "ml.tasks.classify_submission": {"queue": "classify"},
+        "ml.tasks.train_model": {"queue": "long"},
+    },
+    # A worker takes one task at a time so a slow image never holds others hostage.
+    worker_prefetch_multiplier=1,
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    task_soft_time_limit=60,
+    task_time_limit=90,
+    worker_hijack_root_logger=False,
+    broker_connection_retry_on_startup=True,
+    beat_schedule={
+        "worker-heartbeat": {"task": "portal.tasks.worker_heartbeat", "schedule": 30.0},
+    },
+)
+app.autodiscover_tasks()

@@ -1,0 +1,58 @@
+"""Checks behind /healthz: database, broker and the active model, each named when down."""
+
+import logging
+from pathlib import Path
+
+from django.conf import settings
+from django.db import connection
+from kombu import Connection
+
+log = logging.getLogger(__name__)
+
+
+def check_database() -> str:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return "ok"
+    except Exception as exc:  # any driver error means "down" to a probe
+        log.warning("health: database down: %s", exc)
+        return "down"
+
+
+def check_broker() -> str:
+    if settings.CELERY_BROKER_URL.startswith("filesystem://"):
+        folder = Path(settings.CELERY_BROKER_TRANSPORT_OPTIONS["data_folder_in"])
+        try:
+            folder.mkdir(parents=True, exist_ok=True)
+            probe = folder / ".health"
+            probe.write_text("ok")
+            probe.unlink()
+            return "ok"
+        except OSError as exc:
+            log.warning("health: embedded broker folder unusable: %s", exc)
+            return "down"
+    try:
+        # A fresh connection each probe: a pooled one could hide that the server went away.
+        with Connection(settings.CELERY_BROKER_URL, connect_timeout=2) as conn:
+            conn.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=2)
+            # Redis accepts TCP even while loading; a real round trip proves it answers.
+            client = getattr(conn.default_channel, "client", None)
+            if client is not None:
+                client.ping()
+        return "ok"
+    except Exception as exc:
+        log.warning("health: broker down: %s", exc)
+        return "down"
+
+
+def check_model() -> str | None:
+    """The active model's version, or None when no usable model is registered."""
+    from ml import registry
+
+    try:
+        return registry.active_version_checked()
+    except Exception as exc:
+        log.warning("health: model unavailable: %s", exc)
+        return None

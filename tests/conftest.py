@@ -1,0 +1,116 @@
+"""Fixtures for integration tests: a real Celery worker process on the real broker and database."""
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def database_url_for_worker() -> str:
+    """The URL of the database this test run really uses (the test database, not the dev one)."""
+    db = connection.settings_dict
+    if db["ENGINE"].endswith("sqlite3"):
+        return f"sqlite:///{Path(db['NAME']).resolve()}"
+    user = db.get("USER") or ""
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    auth = f"{user}{password}@" if user else ""
+    return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
+
+
+class WorkerProcess:
+    """A `celery worker` child process; start(), kill() with SIGKILL, stop() gracefully."""
+
+    def __init__(self, log_path: Path, extra_env: dict[str, str] | None = None, concurrency: int = 1):
+        self.log_path = log_path
+        self.extra_env = extra_env or {}
+        self.concurrency = concurrency
+        self.proc: subprocess.Popen | None = None
+
+    def start(self) -> "WorkerProcess":
+        env = {
+            **os.environ,
+            "DJANGO_SETTINGS_MODULE": "portal.settings",
+            "DATABASE_URL": database_url_for_worker(),
+            "REDIS_URL": settings.REDIS_URL,
+            "CELERY_FS_DIR": str(settings.CELERY_FS_DIR),
+            "MEDIA_ROOT": str(settings.MEDIA_ROOT),
+            **self.extra_env,
+        }
+        self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        self.proc = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "celery",
+                "-A",
+                "portal",
+                "worker",
+                "-Q",
+                "default,classify,long",
+                "-c",
+                str(self.concurrency),
+                "--loglevel",
+                "INFO",
+                "-n",
+                f"test-{os.getpid()}-{time.time_ns()}@%h",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        return self
+
+    def kill(self) -> None:
+        """SIGKILL the whole process group, as the OOM killer or a crash would."""
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(timeout=10)
+
+    def stop(self) -> None:
+        if self.proc and self.proc.poll() is None:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.kill()
+        if getattr(self, "log", None):
+            self.log.close()
+
+    def output(self) -> str:
+        return self.log_path.read_text(errors="replace")
+
+
+@pytest.fixture
+def worker_process(transactional_db, tmp_path):
+    """Start a real worker process against this run's database and broker; stop it after."""
+    workers: list[WorkerProcess] = []
+
+    def start(**kwargs) -> WorkerProcess:
+        w = WorkerProcess(tmp_path / f"worker{len(workers)}.log", **kwargs).start()
+        workers.append(w)
+        return w
+
+    yield start
+    for w in workers:
+        w.stop()
+
+
+def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
+    """Poll until predicate() is truthy; return its value or fail with a timeout."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(interval)
+    raise AssertionError(f"condition not met within {timeout}s")

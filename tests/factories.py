@@ -1,0 +1,38 @@
+"""Factories for every model the tests create (factory_boy), kept in one place."""
+
+import factory
+from django.contrib.auth import get_user_model
+
+User = get_user_model()
+DEFAULT_PASSWORD = "correct-horse-battery-staple-42"
+
+
+class UserFactory(factory.django.DjangoModelFactory):
+    class Meta:
+        model = User
+        django_get_or_create = ("username",)
+        skip_postgeneration_save = True
+
+    username = factory.Sequence(lambda n: f"user{n}")
+    email = factory.LazyAttribute(lambda u: f"{u.username}@example.org")
+    role = User.Role.PATIENT
+
+    @factory.post_generation
+    def password(self, create, extracted, **kwargs):
+        self.set_password(extracted or DEFAULT_PASSWORD)
+        if create:
+            self.save(update_fields=["password"])
+
+
+class PatientFactory(UserFactory):
+    role = User.Role.PATIENT
+
+
+class NurseFactory(UserFactory):
+    role = User.Role.NURSE
+
+
+class AdminFactory(UserFactory):
+    role = User.Role.ADMIN
+    is_staff = True
+    is_superuser = True

@@ -1,0 +1,23 @@
+"""A task goes through the real broker to a real worker process and changes the database."""
+
+import pytest
+
+from portal.models import WorkerHeartbeat
+from portal.tasks import worker_heartbeat
+from tests.conftest import wait_for
+
+pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+
+
+def test_real_worker_process_consumes_a_task_from_the_broker(worker_process, settings):
+    # given
+    worker = worker_process()
+    # when
+    worker_heartbeat.delay("integration-probe")
+    # then
+    try:
+        row = wait_for(lambda: WorkerHeartbeat.objects.filter(hostname="integration-probe").first(), timeout=60)
+    except AssertionError:
+        pytest.fail("worker did not consume the task; its log:\n" + worker.output())
+    assert row.seen_at is not None
+    print(f"real worker pid {worker.proc.pid} consumed a task via {settings.CELERY_BROKER_URL.split('://')[0]}")
