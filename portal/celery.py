@@ -37,6 +37,7 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     beat_schedule={
         "worker-heartbeat": {"task": "portal.tasks.worker_heartbeat", "schedule": 30.0},
+        "sweep-stuck-submissions": {"task": "triage.tasks.sweep_stuck_submissions", "schedule": 30.0},
     },
 )
 app.autodiscover_tasks()

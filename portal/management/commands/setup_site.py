@@ -11,7 +11,7 @@ from portal.accounts import services as account_services
 User = get_user_model()
 
 # Each app that owns seed content exposes `seed() -> str` (idempotent; never overwrites edits).
-SEEDERS = ()
+SEEDERS = ("triage.seed", "diagnosis.seed", "chatbot.seed")
 
 
 class Command(BaseCommand):

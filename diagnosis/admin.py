@@ -1,0 +1,69 @@
+from django.contrib import admin
+from django.template.loader import render_to_string
+from django.utils.translation import gettext_lazy as _
+
+from diagnosis.models import Disease, Prediction, Submission
+
+
+@admin.register(Disease)
+class DiseaseAdmin(admin.ModelAdmin):
+    list_display = ("name", "code", "severity", "is_model_class", "timeframe", "updated_at")
+    list_filter = ("severity", "is_model_class")
+    search_fields = ("name", "code", "summary", "causes", "action")
+    readonly_fields = ("patient_preview", "updated_at")
+    fieldsets = (
+        (None, {"fields": ("code", "name", "is_model_class", "severity")}),
+        (
+            _("Content for patients"),
+            {"fields": ("summary", "causes", "typical_look", "action", "timeframe", "emergency_signs", "references")},
+        ),
+        (_("Preview: how the patient sees it"), {"fields": ("patient_preview", "updated_at")}),
+    )
+
+    @admin.display(description=_("patient view"))
+    def patient_preview(self, obj):
+        if not obj.pk:
+            return _("Save to see the preview.")
+        # The same partial the result page uses, so the preview cannot drift from the real page.
+        return render_to_string("diagnosis/_disease_card.html", {"disease": obj})
+
+
+class PredictionInline(admin.StackedInline):
+    model = Prediction
+    can_delete = False
+    readonly_fields = ("model_version", "top", "uncertain", "ranked", "thresholds", "inference_ms", "created_at")
+    exclude = ("heatmap",)
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(Submission)
+class SubmissionAdmin(admin.ModelAdmin):
+    """Read-only: submissions are patient data, changed only by the product's own flows."""
+
+    list_display = ("id", "patient", "status", "body_site", "created_at")
+    list_filter = ("status", "body_site")
+    search_fields = ("patient__username",)
+    readonly_fields = (
+        "uid",
+        "patient",
+        "status",
+        "error",
+        "body_site",
+        "symptoms",
+        "width",
+        "height",
+        "image_sha256",
+        "attempts",
+        "created_at",
+        "finished_at",
+    )
+    exclude = ("image",)
+    inlines = [PredictionInline]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False

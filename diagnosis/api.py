@@ -1,0 +1,139 @@
+"""Submissions API (API.md): upload, list own, detail, image and heatmap."""
+
+from django.http import FileResponse, Http404
+from drf_spectacular.utils import OpenApiTypes, extend_schema, extend_schema_field
+from rest_framework import mixins, serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.exceptions import PermissionDenied
+from rest_framework.response import Response
+
+from diagnosis import presenters, selectors, services
+from diagnosis.access import submission_for_user
+from diagnosis.images import ImageRejected
+from diagnosis.models import Disease, Submission
+from portal.api_common import UploadThrottle
+
+
+class SubmissionCreateSerializer(serializers.Serializer):
+    image = serializers.FileField(allow_empty_file=True)
+    body_site = serializers.ChoiceField(choices=Submission.BodySite.choices, required=False, allow_blank=True)
+    symptoms = serializers.CharField(max_length=2000, required=False, allow_blank=True, trim_whitespace=True)
+
+
+class RankedSerializer(serializers.Serializer):
+    code = serializers.CharField()
+    name = serializers.CharField()
+    probability = serializers.FloatField()
+
+
+class PredictionSerializer(serializers.Serializer):
+    model_version = serializers.CharField()
+    ranked = RankedSerializer(many=True)
+    top = serializers.CharField()
+    uncertain = serializers.BooleanField()
+    inference_ms = serializers.FloatField()
+    heatmap_url = serializers.CharField(allow_null=True)
+
+
+class TriageSerializer(serializers.Serializer):
+    level = serializers.IntegerField()
+    label = serializers.CharField()
+    target_minutes = serializers.IntegerField(allow_null=True)
+    status = serializers.CharField()
+    advice = serializers.CharField()
+    outcome = serializers.CharField(allow_null=True)
+    note = serializers.CharField(allow_null=True)
+
+
+class SubmissionSerializer(serializers.ModelSerializer):
+    error = serializers.SerializerMethodField()
+    prediction = serializers.SerializerMethodField()
+    triage = serializers.SerializerMethodField()
+    image_url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Submission
+        fields = ["id", "status", "created_at", "body_site", "symptoms", "error", "prediction", "triage", "image_url"]
+
+    def get_error(self, obj) -> str | None:
+        return obj.error or None
+
+    def get_image_url(self, obj) -> str:
+        return f"/api/v1/submissions/{obj.pk}/image/"
+
+    @extend_schema_field(PredictionSerializer(allow_null=True))
+    def get_prediction(self, obj) -> dict | None:
+        prediction = getattr(obj, "prediction", None) if obj.status == Submission.Status.DONE else None
+        if prediction is None:
+            return None
+        names = self.context.get("names")
+        if names is None:
+            names = dict(Disease.objects.values_list("code", "name"))
+            self.context["names"] = names
+        return {
+            "model_version": prediction.model_version,
+            "ranked": presenters.ranked_with_names(prediction, names),
+            "top": prediction.top,
+            "uncertain": prediction.uncertain,
+            "inference_ms": prediction.inference_ms,
+            "heatmap_url": f"/api/v1/submissions/{obj.pk}/heatmap/" if prediction.heatmap else None,
+        }
+
+    @extend_schema_field(TriageSerializer(allow_null=True))
+    def get_triage(self, obj) -> dict | None:
+        summary = presenters.triage_summary(obj)
+        if summary is None:
+            return None
+        return {k: summary[k] for k in ("level", "label", "target_minutes", "status", "advice", "outcome", "note")}
+
+
+def _private_file(field, content_type: str) -> FileResponse:
+    if not field:
+        raise Http404
+    response = FileResponse(field.open("rb"), content_type=content_type)
+    # Medical images: never cached by shared caches, never sniffed as something else.
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewsets.GenericViewSet):
+    serializer_class = SubmissionSerializer
+    throttle_classes = [UploadThrottle]
+    queryset = Submission.objects.none()
+
+    def get_queryset(self):
+        # Lists are scoped here: a patient only ever sees their own rows.
+        return selectors.submissions_for_patient(patient=self.request.user)
+
+    def get_object(self):
+        return submission_for_user(self.request.user, self.kwargs["pk"])
+
+    def list(self, request, *args, **kwargs):
+        if not request.user.is_patient:
+            raise PermissionDenied("Only patients have submissions.")
+        return super().list(request, *args, **kwargs)
+
+    @extend_schema(request={"multipart/form-data": SubmissionCreateSerializer}, responses={202: SubmissionSerializer})
+    def create(self, request):
+        if not request.user.is_patient:
+            raise PermissionDenied("Only patients can upload lesion photos.")
+        data = SubmissionCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            submission = services.submission_create(patient=request.user, **data.validated_data)
+        except ImageRejected as exc:
+            return Response({"image": [exc.message], "code": exc.code}, status=exc.status)
+        return Response(SubmissionSerializer(submission).data, status=status.HTTP_202_ACCEPTED)
+
+    @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def image(self, request, pk=None):
+        return _private_file(self.get_object().image, "image/jpeg")
+
+    @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY})
+    @action(detail=True, methods=["get"])
+    def heatmap(self, request, pk=None):
+        submission = self.get_object()
+        prediction = getattr(submission, "prediction", None)
+        return _private_file(prediction.heatmap if prediction else None, "image/png")

@@ -1,0 +1,127 @@
+"""Disease content (edited by admins), lesion submissions and their predictions."""
+
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+# The eight classes the model predicts; fixed codes used everywhere (DESIGN.md).
+MODEL_CLASSES = (
+    "actinic_keratosis",
+    "basal_cell_carcinoma",
+    "dermatofibroma",
+    "melanoma",
+    "nevus",
+    "pigmented_benign_keratosis",
+    "squamous_cell_carcinoma",
+    "vascular_lesion",
+)
+
+
+class Disease(models.Model):
+    class Severity(models.TextChoices):
+        LOW = "low", _("Low")
+        MODERATE = "moderate", _("Moderate")
+        HIGH = "high", _("High")
+        CRITICAL = "critical", _("Critical")
+
+    code = models.SlugField(
+        max_length=64, unique=True, help_text=_("Model class code, or a new code for content only.")
+    )
+    name = models.CharField(max_length=120)
+    is_model_class = models.BooleanField(default=False, help_text=_("The classifier can predict this condition."))
+    summary = models.TextField(_("what it is"))
+    causes = models.TextField(_("causes and risk factors"), blank=True)
+    typical_look = models.TextField(_("typical look"), blank=True)
+    severity = models.CharField(max_length=16, choices=Severity.choices, default=Severity.LOW)
+    action = models.TextField(_("what to do"))
+    timeframe = models.CharField(_("how soon to see a professional"), max_length=200)
+    emergency_signs = models.TextField(_("when to seek emergency care"), blank=True)
+    references = models.JSONField(default=list, blank=True, help_text=_('A list of {"title": ..., "url": ...}.'))
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+def submission_upload_to(instance: "Submission", filename: str) -> str:
+    # Random names: a file name must never reveal who uploaded it or when.
+    return f"submissions/{instance.uid.hex[:2]}/{instance.uid.hex}.jpg"
+
+
+def heatmap_upload_to(instance: "Prediction", filename: str) -> str:
+    return f"heatmaps/{instance.submission.uid.hex[:2]}/{instance.submission.uid.hex}.png"
+
+
+class Submission(models.Model):
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Queued")
+        PROCESSING = "processing", _("Processing")
+        DONE = "done", _("Done")
+        REJECTED = "rejected", _("Rejected")
+        FAILED = "failed", _("Failed")
+
+    class BodySite(models.TextChoices):
+        SCALP = "scalp", _("Scalp")
+        FACE = "face", _("Face")
+        EAR = "ear", _("Ear")
+        NECK = "neck", _("Neck")
+        CHEST = "chest", _("Chest")
+        BACK = "back", _("Back")
+        ABDOMEN = "abdomen", _("Abdomen")
+        UPPER_LIMB = "upper_limb", _("Arm")
+        HAND = "hand", _("Hand")
+        LOWER_LIMB = "lower_limb", _("Leg")
+        FOOT = "foot", _("Foot")
+        GENITAL = "genital", _("Genital area")
+        OTHER = "other", _("Other")
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions")
+    image = models.ImageField(upload_to=submission_upload_to, width_field="width", height_field="height")
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    image_sha256 = models.CharField(max_length=64, blank=True)
+    body_site = models.CharField(max_length=16, choices=BodySite.choices, blank=True)
+    symptoms = models.TextField(max_length=2000, blank=True)
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
+    error = models.TextField(blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["patient", "-created_at"]), models.Index(fields=["status", "updated_at"])]
+
+    def __str__(self) -> str:
+        return f"Submission {self.pk} ({self.status})"
+
+    @property
+    def is_final(self) -> bool:
+        return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)
+
+
+class Prediction(models.Model):
+    submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="prediction")
+    model_version = models.CharField(max_length=64)
+    ranked = models.JSONField(help_text="[[code, probability], ...] descending, all classes")
+    top = models.CharField(max_length=64)
+    uncertain = models.BooleanField(default=False)
+    # The per-class thresholds of the model that made this prediction, kept for the audit trail.
+    thresholds = models.JSONField(default=dict, blank=True)
+    inference_ms = models.FloatField()
+    heatmap = models.ImageField(upload_to=heatmap_upload_to, null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"{self.top} ({self.model_version})"
+
+    @property
+    def probabilities(self) -> dict[str, float]:
+        return {code: p for code, p in self.ranked}

@@ -1,0 +1,125 @@
+"""Writes on submissions: create from an upload, move through queued -> processing -> final."""
+
+import logging
+from datetime import timedelta
+
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+
+from diagnosis.images import sanitise_image
+from diagnosis.models import Prediction, Submission
+
+log = logging.getLogger(__name__)
+
+FAILED_MESSAGE = (
+    "We could not assess this photo because of a problem on our side. A nurse has been told; "
+    "you do not need to do anything. If the lesion worries you, contact your doctor."
+)
+
+
+def _enqueue(submission_id: int) -> None:
+    """Send the classification task; if the broker is down the sweeper re-queues it later."""
+    from ml.tasks import classify_submission
+
+    try:
+        classify_submission.apply_async(args=[submission_id], retry=False)
+    except Exception as exc:  # the database row is the source of truth, not the broker
+        log.warning("broker unavailable, submission %s waits for the sweeper: %s", submission_id, exc)
+
+
+def submission_create(*, patient, image, body_site: str = "", symptoms: str = "") -> Submission:
+    """Validate and sanitise the photo, store it privately, and queue classification.
+
+    Raises diagnosis.images.ImageRejected before anything is stored.
+    """
+    clean = sanitise_image(image)
+    submission = Submission(patient=patient, body_site=body_site or "", symptoms=(symptoms or "").strip())
+    submission.image_sha256 = clean.sha256
+    stored_name = None
+    try:
+        with transaction.atomic():
+            submission.image.save("upload.jpg", ContentFile(clean.content), save=False)
+            stored_name = submission.image.name
+            submission.save()
+            transaction.on_commit(lambda: _enqueue(submission.pk))
+    except Exception:
+        # Nothing half-stored: a file without its row is removed.
+        if stored_name:
+            submission.image.storage.delete(stored_name)
+        raise
+    return submission
+
+
+def submission_start(*, submission_id: int) -> Submission | None:
+    """Claim a submission for processing; None when it is already final (the task ran before)."""
+    with transaction.atomic():
+        submission = Submission.objects.select_for_update().filter(pk=submission_id).select_related("patient").first()
+        if submission is None or submission.is_final:
+            return None
+        submission.status = Submission.Status.PROCESSING
+        submission.attempts += 1
+        submission.save(update_fields=["status", "attempts", "updated_at"])
+    return submission
+
+
+@transaction.atomic
+def submission_record_prediction(*, submission: Submission, result, thresholds: dict) -> Prediction:
+    """Save the model's result (replacing one from an earlier, interrupted run) and finish."""
+    Prediction.objects.filter(submission=submission).delete()
+    prediction = Prediction(
+        submission=submission,
+        model_version=result.model_version,
+        ranked=[[code, round(float(p), 6)] for code, p in result.ranked],
+        top=result.top,
+        uncertain=result.uncertain,
+        thresholds=thresholds,
+        inference_ms=round(result.inference_ms, 3),
+    )
+    if result.heatmap_png:
+        prediction.heatmap.save("heatmap.png", ContentFile(result.heatmap_png), save=False)
+    prediction.save()
+    _finish(submission, Submission.Status.DONE, "")
+    return prediction
+
+
+def submission_reject(*, submission: Submission, message: str) -> Submission:
+    """The photo cannot be assessed (unusable or not a skin lesion); the message says what to do."""
+    return _finish(submission, Submission.Status.REJECTED, message)
+
+
+def submission_fail(*, submission_id: int, message: str = FAILED_MESSAGE) -> Submission | None:
+    submission = Submission.objects.filter(pk=submission_id).first()
+    if submission is None or submission.is_final:
+        return submission
+    return _finish(submission, Submission.Status.FAILED, message)
+
+
+def _finish(submission: Submission, status: str, error: str) -> Submission:
+    submission.status, submission.error, submission.finished_at = status, error, timezone.now()
+    submission.save(update_fields=["status", "error", "finished_at", "updated_at"])
+    return submission
+
+
+def submissions_requeue_stuck(*, older_than_seconds: int, max_attempts: int = 3) -> list[int]:
+    """Re-queue submissions stuck in queued/processing (lost task, dead worker, broker outage)."""
+    cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
+    stuck = list(
+        Submission.objects.filter(
+            status__in=[Submission.Status.QUEUED, Submission.Status.PROCESSING], updated_at__lt=cutoff
+        ).values_list("pk", "attempts")
+    )
+    requeued = []
+    for pk, attempts in stuck:
+        if attempts >= max_attempts:
+            submission = submission_fail(submission_id=pk)
+            if submission is not None:
+                from triage.services import case_assess_submission
+
+                case_assess_submission(submission=submission)
+            continue
+        # Touch it so the next sweep waits a full period before trying again.
+        Submission.objects.filter(pk=pk).update(updated_at=timezone.now())
+        _enqueue(pk)
+        requeued.append(pk)
+    return requeued

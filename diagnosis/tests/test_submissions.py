@@ -1,0 +1,168 @@
+import io
+
+import pytest
+from django.urls import reverse
+from PIL import Image
+
+from diagnosis import services
+from diagnosis.models import Prediction, Submission
+from tests.images import jpeg_bytes, jpeg_with_gps
+
+pytestmark = pytest.mark.django_db
+URL = "/api/v1/submissions/"
+
+
+def _file(content: bytes, name: str = "photo.jpg"):
+    f = io.BytesIO(content)
+    f.name = name
+    return f
+
+
+@pytest.fixture
+def alice_submission(patient_alice):
+    return services.submission_create(patient=patient_alice, image=_file(jpeg_bytes()), body_site="back")
+
+
+def test_upload_answers_202_queued_and_stores_a_private_sanitised_jpeg(api_as, patient_alice, settings):
+    # when
+    response = api_as(patient_alice).post(
+        URL, {"image": _file(jpeg_with_gps()), "body_site": "face", "symptoms": "grew in 3 weeks"}, format="multipart"
+    )
+    # then
+    assert response.status_code == 202
+    body = response.json()
+    assert body["status"] == "queued" and body["body_site"] == "face" and body["prediction"] is None
+    submission = Submission.objects.get(pk=body["id"])
+    stored = Image.open(submission.image.path)
+    assert stored.format == "JPEG"
+    assert not stored.getexif(), "EXIF (GPS, camera) must be stripped"
+    assert "exif" not in stored.info and "icc_profile" not in stored.info
+    # The orientation was applied before stripping: a 400x300 photo tagged "rotate 90" is now 300x400.
+    assert stored.size == (300, 400)
+    assert str(settings.MEDIA_ROOT) in submission.image.path
+    assert "alice" not in submission.image.name
+
+
+def test_submission_detail_follows_the_contract_once_predicted(api_as, patient_alice, alice_submission):
+    # given: a finished prediction
+    Prediction.objects.create(
+        submission=alice_submission,
+        model_version="test-v1",
+        ranked=[["nevus", 0.6], ["melanoma", 0.3], ["dermatofibroma", 0.1]]
+        + [
+            [c, 0.0]
+            for c in (
+                "actinic_keratosis",
+                "basal_cell_carcinoma",
+                "pigmented_benign_keratosis",
+                "squamous_cell_carcinoma",
+                "vascular_lesion",
+            )
+        ],
+        top="nevus",
+        uncertain=False,
+        inference_ms=5.0,
+    )
+    Submission.objects.filter(pk=alice_submission.pk).update(status="done")
+    # when
+    body = api_as(patient_alice).get(f"{URL}{alice_submission.pk}/").json()
+    # then
+    assert set(body) >= {"id", "status", "created_at", "body_site", "symptoms", "error", "prediction", "triage"}
+    pred = body["prediction"]
+    assert set(pred) >= {"model_version", "ranked", "top", "uncertain", "inference_ms", "heatmap_url"}
+    assert len(pred["ranked"]) == 8
+    assert [r["probability"] for r in pred["ranked"]] == sorted(
+        (r["probability"] for r in pred["ranked"]), reverse=True
+    )
+    assert abs(sum(r["probability"] for r in pred["ranked"]) - 1) < 0.01
+    assert set(pred["ranked"][0]) >= {"code", "name", "probability"}
+
+
+def test_list_is_own_newest_first_and_paginated(api_as, patient_alice, patient_bob):
+    for _ in range(3):
+        services.submission_create(patient=patient_alice, image=_file(jpeg_bytes()))
+    services.submission_create(patient=patient_bob, image=_file(jpeg_bytes()))
+    body = api_as(patient_alice).get(URL).json()
+    assert set(body) >= {"count", "next", "previous", "results"}
+    assert body["count"] == 3
+    ids = [r["id"] for r in body["results"]]
+    assert ids == sorted(ids, reverse=True)
+
+
+@pytest.mark.parametrize("suffix", ["", "image/", "heatmap/"])
+def test_another_patient_gets_404_on_submission_image_and_heatmap(api_as, patient_bob, alice_submission, suffix):
+    response = api_as(patient_bob).get(f"{URL}{alice_submission.pk}/{suffix}")
+    assert response.status_code == 404
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        "diagnosis:result",
+        "diagnosis:report",
+        "diagnosis:image",
+        "diagnosis:heatmap",
+        "diagnosis:thumbnail",
+        "diagnosis:result_panel",
+    ],
+)
+def test_another_patient_gets_404_on_every_page(client, patient_bob, alice_submission, name):
+    client.force_login(patient_bob)
+    assert client.get(reverse(name, args=[alice_submission.pk])).status_code == 404
+
+
+def test_anonymous_requests_are_refused(api, client, alice_submission):
+    assert api.get(f"{URL}{alice_submission.pk}/").status_code == 401
+    assert api.get(f"{URL}{alice_submission.pk}/image/").status_code == 401
+    assert api.post(URL, {"image": _file(jpeg_bytes())}, format="multipart").status_code == 401
+    page = client.get(reverse("diagnosis:image", args=[alice_submission.pk]))
+    assert page.status_code == 302 and "/accounts/login/" in page["Location"]
+
+
+def test_owner_and_nurse_can_fetch_the_image_privately(api_as, patient_alice, nurse_nina, alice_submission):
+    for user in (patient_alice, nurse_nina):
+        response = api_as(user).get(f"{URL}{alice_submission.pk}/image/")
+        assert response.status_code == 200
+        assert response["Content-Type"] == "image/jpeg"
+        assert "no-store" in response["Cache-Control"]
+
+
+def test_nurse_cannot_upload_403(api_as, nurse_nina):
+    response = api_as(nurse_nina).post(URL, {"image": _file(jpeg_bytes())}, format="multipart")
+    assert response.status_code == 403
+    assert Submission.objects.count() == 0
+
+
+def test_media_is_not_served_on_any_public_url(client, alice_submission):
+    name = alice_submission.image.name
+    for url in (f"/media/{name}", f"/static/{name}", f"/private-media-is-not-served/{name}"):
+        assert client.get(url).status_code == 404
+
+
+def test_upload_rate_limit_answers_429_with_retry_after(api_as, patient_alice, settings):
+    from rest_framework.settings import api_settings
+
+    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "upload": "2/h"}
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+    from portal.api_common import UploadThrottle
+
+    UploadThrottle.THROTTLE_RATES = rates
+    try:
+        client = api_as(patient_alice)
+        codes = [client.post(URL, {"image": _file(jpeg_bytes())}, format="multipart").status_code for _ in range(3)]
+        assert codes == [202, 202, 429]
+        last = client.post(URL, {"image": _file(jpeg_bytes())}, format="multipart")
+        assert last.has_header("Retry-After")
+        assert client.get(URL).status_code == 200, "reading is never throttled"
+    finally:
+        UploadThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+
+
+def test_web_upload_redirects_to_a_result_page_that_polls(client, patient_alice):
+    client.force_login(patient_alice)
+    response = client.post(reverse("diagnosis:upload"), {"image": _file(jpeg_bytes()), "body_site": "back"})
+    assert response.status_code == 302
+    page = client.get(response["Location"]).content.decode()
+    assert "Decision support, not a diagnosis" in page
+    assert 'id="result-panel"' in page and "result.js" in page
+    assert "queue" in page

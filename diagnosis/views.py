@@ -1,0 +1,141 @@
+"""Patient pages: upload, result (updates itself), history, comparison, printable report."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from diagnosis import presenters, selectors, services
+from diagnosis.access import submission_for_user
+from diagnosis.forms import UploadForm
+from diagnosis.images import ImageRejected, thumbnail_jpeg
+from diagnosis.models import Submission
+
+
+def _patient_only(request: HttpRequest) -> None:
+    if not request.user.is_patient:
+        raise PermissionDenied
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def upload(request: HttpRequest) -> HttpResponse:
+    _patient_only(request)
+    form = UploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            submission = services.submission_create(patient=request.user, **form.cleaned_data)
+        except ImageRejected as exc:
+            form.add_error("image", exc.message)
+        else:
+            return redirect("diagnosis:result", submission_id=submission.pk)
+    status = 400 if form.errors else 200
+    return render(request, "diagnosis/upload.html", {"form": form}, status=status)
+
+
+def _result_context(submission: Submission) -> dict:
+    prediction = getattr(submission, "prediction", None) if submission.status == Submission.Status.DONE else None
+    ranked, top_diseases = [], []
+    if prediction is not None:
+        diseases = selectors.diseases_by_code(code for code, _ in prediction.ranked)
+        names = {code: d.name for code, d in diseases.items()}
+        ranked = presenters.ranked_with_names(prediction, names)
+        for row in ranked:
+            row["percent"] = round(row["probability"] * 100, 1)
+        # The content of the top result and of every other class above 10%: what a patient
+        # should read about, not only the single most likely one.
+        shown = [r["code"] for r in ranked if r["probability"] >= 0.10] or [ranked[0]["code"]]
+        top_diseases = [diseases[c] for c in shown[:3] if c in diseases]
+    return {
+        "submission": submission,
+        "prediction": prediction,
+        "ranked": ranked,
+        "top_diseases": top_diseases,
+        "triage": presenters.triage_summary(submission),
+    }
+
+
+@login_required
+@require_GET
+def result(request: HttpRequest, submission_id: int) -> HttpResponse:
+    submission = submission_for_user(request.user, submission_id)
+    return render(request, "diagnosis/result.html", _result_context(submission))
+
+
+@login_required
+@require_GET
+def result_fragment(request: HttpRequest, submission_id: int) -> HttpResponse:
+    """The result panel alone; the result page polls it until the submission is final."""
+    submission = submission_for_user(request.user, submission_id)
+    response = render(request, "diagnosis/_result_panel.html", _result_context(submission))
+    response["X-Submission-Status"] = submission.status
+    return response
+
+
+@login_required
+@require_GET
+def report(request: HttpRequest, submission_id: int) -> HttpResponse:
+    submission = submission_for_user(request.user, submission_id)
+    return render(request, "diagnosis/report.html", _result_context(submission))
+
+
+@login_required
+@require_GET
+def history(request: HttpRequest) -> HttpResponse:
+    _patient_only(request)
+    submissions = selectors.submissions_for_patient(patient=request.user)
+    by_site: dict[str, list[Submission]] = {}
+    for s in submissions:
+        if s.body_site:
+            by_site.setdefault(s.body_site, []).append(s)
+    comparable = {site: items for site, items in by_site.items() if len(items) >= 2}
+    return render(request, "diagnosis/history.html", {"submissions": submissions, "comparable": comparable})
+
+
+@login_required
+@require_GET
+def compare(request: HttpRequest) -> HttpResponse:
+    """Two photos of the same body site side by side, older on the left (follow-up)."""
+    _patient_only(request)
+    try:
+        first = submission_for_user(request.user, request.GET.get("a"))
+        second = submission_for_user(request.user, request.GET.get("b"))
+    except Http404:
+        messages.error(request, _("Choose two of your own photos to compare."))
+        return redirect("diagnosis:history")
+    older, newer = sorted([first, second], key=lambda s: s.created_at)
+    return render(request, "diagnosis/compare.html", {"older": _result_context(older), "newer": _result_context(newer)})
+
+
+def _private(response: HttpResponse) -> HttpResponse:
+    response["Cache-Control"] = "private, no-store"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+def image(request: HttpRequest, submission_id: int) -> HttpResponse:
+    submission = submission_for_user(request.user, submission_id)
+    return _private(FileResponse(submission.image.open("rb"), content_type="image/jpeg"))
+
+
+@login_required
+@require_GET
+def thumbnail(request: HttpRequest, submission_id: int) -> HttpResponse:
+    submission = submission_for_user(request.user, submission_id)
+    with submission.image.open("rb") as fh:
+        return _private(HttpResponse(thumbnail_jpeg(fh), content_type="image/jpeg"))
+
+
+@login_required
+@require_GET
+def heatmap(request: HttpRequest, submission_id: int) -> HttpResponse:
+    submission = submission_for_user(request.user, submission_id)
+    prediction = getattr(submission, "prediction", None)
+    if prediction is None or not prediction.heatmap:
+        raise Http404
+    return _private(FileResponse(prediction.heatmap.open("rb"), content_type="image/png"))

@@ -1,0 +1,35 @@
+"""Shared API pieces: role permissions and per-user throttles whose rates come from env vars."""
+
+from rest_framework.permissions import BasePermission
+from rest_framework.throttling import UserRateThrottle
+
+
+class IsPatient(BasePermission):
+    message = "Only patients can do this."
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and request.user.is_patient)
+
+
+class CanTriage(BasePermission):
+    message = "Only nurses and admins can do this."
+
+    def has_permission(self, request, view):
+        return bool(request.user and request.user.is_authenticated and request.user.can_triage)
+
+
+class _WriteThrottle(UserRateThrottle):
+    """Counts only writes (POST); reading results and polling is never throttled."""
+
+    def allow_request(self, request, view):
+        if request.method != "POST":
+            return True
+        return super().allow_request(request, view)
+
+
+class UploadThrottle(_WriteThrottle):
+    scope = "upload"
+
+
+class ChatThrottle(_WriteThrottle):
+    scope = "chat"

@@ -1,0 +1,60 @@
+"""Test images made on the fly, and the path to real lesion photos in ../shared (if present)."""
+
+import io
+import os
+import struct
+import zlib
+from pathlib import Path
+
+from PIL import Image
+
+ROOT = Path(__file__).resolve().parent.parent
+DATA_DIR = Path(os.environ.get("SKIN_DATA_DIR", ROOT.parent / "shared" / "datasets" / "isic8-180"))
+
+
+def jpeg_bytes(size=(400, 300), colour=(180, 120, 100), exif: bytes | None = None) -> bytes:
+    out = io.BytesIO()
+    image = Image.new("RGB", size, colour)
+    kwargs = {"exif": exif} if exif else {}
+    image.save(out, format="JPEG", quality=90, **kwargs)
+    return out.getvalue()
+
+
+def jpeg_with_gps() -> bytes:
+    """A JPEG whose EXIF holds GPS coordinates, a camera model and a rotation."""
+    exif = Image.Exif()
+    exif[0x0110] = "SecretPhone 12"  # Model
+    exif[0x0112] = 6  # Orientation: rotate 90° clockwise to display
+    gps = {1: "N", 2: (51.0, 30.0, 0.0), 3: "W", 4: (0.0, 7.0, 0.0)}
+    exif[0x8825] = gps
+    return jpeg_bytes(size=(400, 300), exif=exif.tobytes())
+
+
+def png_bytes(size=(300, 300), mode="RGB") -> bytes:
+    out = io.BytesIO()
+    Image.new(mode, size).save(out, format="PNG")
+    return out.getvalue()
+
+
+def png_bomb(width=100_000, height=100_000) -> bytes:
+    """A tiny PNG whose header claims a gigantic image (a decompression bomb)."""
+    raw = png_bytes((1, 1), mode="L")
+    ihdr_at = raw.index(b"IHDR")
+    body = struct.pack(">II", width, height) + raw[ihdr_at + 12 : ihdr_at + 17]
+    chunk = b"IHDR" + body
+    patched = raw[: ihdr_at - 4] + struct.pack(">I", 13) + chunk + struct.pack(">I", zlib.crc32(chunk))
+    return patched + raw[ihdr_at + 4 + 13 + 4 :]
+
+
+def real_lesion_paths(split: str = "test", limit: int | None = None) -> list[Path]:
+    """Real test-split photos from ../shared, in a fixed order; [] when the data are absent."""
+    splits = DATA_DIR / "splits.csv"
+    if not splits.exists():
+        return []
+    import csv
+
+    with open(splits) as fh:
+        rows = [r for r in csv.DictReader(fh) if r["split"] == split]
+    rows.sort(key=lambda r: (r["label"], r["path"]))
+    paths = [DATA_DIR / r["path"] for r in rows]
+    return paths[:limit] if limit else paths

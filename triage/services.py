@@ -1,0 +1,189 @@
+"""Every write on a case: open, reassess, claim, release, change level, close. Each is audited."""
+
+from dataclasses import replace
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+
+from triage import policy
+from triage.models import Case, CaseEvent
+
+
+class CaseConflict(Exception):
+    """Another nurse holds the case."""
+
+
+class CaseClosed(Exception):
+    """The case is closed; it can no longer change."""
+
+
+def _submission_evidence(submission) -> policy.Evidence:
+    if submission is None:
+        return policy.Evidence()
+    status_map = {"rejected": "rejected", "failed": "failed"}
+    prediction = getattr(submission, "prediction", None) if submission.status == "done" else None
+    if prediction is None:
+        return policy.Evidence(image_status=status_map.get(submission.status))
+    return policy.Evidence(
+        probabilities=prediction.probabilities,
+        thresholds=prediction.thresholds,
+        image_status="uncertain" if prediction.uncertain else "ok",
+    )
+
+
+def _chat_evidence(evidence: policy.Evidence, conversations) -> policy.Evidence:
+    red_flags: list[str] = list(evidence.red_flags)
+    score = evidence.seven_point_score
+    urgency, reasons = evidence.chat_urgency, list(evidence.chat_reasons)
+    for conv in conversations:
+        red_flags += [f for f in conv.red_flags if f not in red_flags]
+        if conv.seven_point_score is not None:
+            score = max(score or 0, conv.seven_point_score)
+        if conv.urgency and (urgency is None or policy.URGENCY_LEVELS[conv.urgency] < policy.URGENCY_LEVELS[urgency]):
+            urgency, reasons = conv.urgency, list(conv.reasons)
+    return replace(evidence, red_flags=red_flags, seven_point_score=score, chat_urgency=urgency, chat_reasons=reasons)
+
+
+def case_evidence(*, case: Case) -> policy.Evidence:
+    """All evidence about a case: its photo's prediction and every linked conversation."""
+    from chatbot.selectors import conversations_for_case
+
+    return _chat_evidence(_submission_evidence(case.submission), conversations_for_case(case=case))
+
+
+def _log(case: Case, kind: str, *, actor=None, from_value="", to_value="", reason="") -> CaseEvent:
+    return CaseEvent.objects.create(
+        case=case, actor=actor, kind=kind, from_value=str(from_value), to_value=str(to_value), reason=reason
+    )
+
+
+@transaction.atomic
+def case_open(*, patient, submission=None, assessment: policy.Assessment) -> Case:
+    case = Case.objects.create(
+        patient=patient, submission=submission, level=assessment.level, reasons=list(assessment.reasons)
+    )
+    _log(case, CaseEvent.Kind.CREATED, to_value=case.level, reason="; ".join(assessment.reasons))
+    return case
+
+
+@transaction.atomic
+def case_reassess(*, case: Case) -> Case:
+    """Re-run the policy with everything known now. Automatic changes only ever raise the level."""
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    assessment = policy.assess(case_evidence(case=case))
+    if not case.is_open or assessment.level >= case.level:
+        return case
+    old = case.level
+    case.level, case.reasons = assessment.level, list(assessment.reasons)
+    case.save(update_fields=["level", "reasons", "updated_at"])
+    _log(case, CaseEvent.Kind.REASSESSED, from_value=old, to_value=case.level, reason="; ".join(assessment.reasons))
+    return case
+
+
+def case_assess_submission(*, submission) -> Case:
+    """Open the case for a submission that finished (done, rejected or failed), or raise it."""
+    existing = Case.objects.filter(submission=submission).first()
+    if existing is not None:
+        return case_reassess(case=existing)
+    evidence = _chat_evidence(_submission_evidence(submission), _conversations_for_submission(submission))
+    try:
+        with transaction.atomic():
+            return case_open(patient=submission.patient, submission=submission, assessment=policy.assess(evidence))
+    except Exception:
+        # A concurrent run (a redelivered task) opened it first: reassess that one instead.
+        existing = Case.objects.filter(submission=submission).first()
+        if existing is None:
+            raise
+        return case_reassess(case=existing)
+
+
+def _conversations_for_submission(submission):
+    from chatbot.selectors import conversations_for_submission
+
+    return conversations_for_submission(submission=submission)
+
+
+def case_apply_conversation(*, conversation) -> Case | None:
+    """New chat answers re-triage the linked case at once; a red flag opens one if none exists."""
+    submission = conversation.submission
+    case = conversation.case or (Case.objects.filter(submission=submission).first() if submission else None)
+    if case is not None:
+        return case_reassess(case=case)
+    evidence = _chat_evidence(policy.Evidence(), [conversation])
+    if submission is not None or not (evidence.red_flags or evidence.chat_urgency in ("urgent", "emergency")):
+        # A photo still being classified gets its case when the worker finishes; a chat without
+        # worrying answers needs no nurse.
+        return None
+    case = case_open(patient=conversation.patient, assessment=policy.assess(evidence))
+    conversation.case = case
+    conversation.save(update_fields=["case"])
+    return case
+
+
+def case_claim(*, case: Case, by) -> Case:
+    """Exactly one nurse wins a race: the update only matches if nobody else holds the case."""
+    updated = (
+        Case.objects.filter(pk=case.pk)
+        .exclude(status=Case.Status.CLOSED)
+        .filter(Q(assigned_to__isnull=True) | Q(assigned_to=by))
+        .update(assigned_to=by, status=Case.Status.IN_REVIEW, updated_at=timezone.now())
+    )
+    case.refresh_from_db()
+    if not updated:
+        if case.status == Case.Status.CLOSED:
+            raise CaseClosed
+        raise CaseConflict
+    _log(case, CaseEvent.Kind.CLAIMED, actor=by, to_value=by.username)
+    return case
+
+
+@transaction.atomic
+def case_release(*, case: Case, by) -> Case:
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status == Case.Status.CLOSED:
+        raise CaseClosed
+    if case.assigned_to_id not in (None, by.pk) and not by.is_clinic_admin:
+        raise CaseConflict
+    previous = case.assigned_to.username if case.assigned_to else ""
+    case.assigned_to, case.status = None, Case.Status.WAITING
+    case.save(update_fields=["assigned_to", "status", "updated_at"])
+    _log(case, CaseEvent.Kind.RELEASED, actor=by, from_value=previous)
+    return case
+
+
+@transaction.atomic
+def case_change_level(*, case: Case, by, level: int, reason: str) -> Case:
+    """A nurse may move a case up or down, always with a reason."""
+    if not reason.strip():
+        raise ValueError("a reason is required")
+    if level not in (1, 2, 3, 4):
+        raise ValueError("level must be 1 to 4")
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status == Case.Status.CLOSED:
+        raise CaseClosed
+    if case.assigned_to_id not in (None, by.pk):
+        raise CaseConflict
+    old = case.level
+    case.level = level
+    case.save(update_fields=["level", "updated_at"])
+    _log(case, CaseEvent.Kind.LEVEL_CHANGED, actor=by, from_value=old, to_value=level, reason=reason.strip())
+    return case
+
+
+@transaction.atomic
+def case_close(*, case: Case, by, outcome: str, note: str = "") -> Case:
+    if outcome not in Case.Outcome.values:
+        raise ValueError(f"outcome must be one of {', '.join(Case.Outcome.values)}")
+    case = Case.objects.select_for_update().get(pk=case.pk)
+    if case.status == Case.Status.CLOSED:
+        raise CaseClosed
+    if case.assigned_to_id not in (None, by.pk):
+        raise CaseConflict
+    old_status = case.status
+    case.status, case.outcome, case.note = Case.Status.CLOSED, outcome, note.strip()
+    case.assigned_to = case.assigned_to or by
+    case.closed_at = timezone.now()
+    case.save(update_fields=["status", "outcome", "note", "assigned_to", "closed_at", "updated_at"])
+    _log(case, CaseEvent.Kind.CLOSED, actor=by, from_value=old_status, to_value=outcome, reason=note.strip())
+    return case
