@@ -2,11 +2,11 @@ from django.contrib import admin
 from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
-
 from rest_framework.routers import DefaultRouter
 
 from diagnosis.api import SubmissionViewSet
 from portal import views
+from triage import api as triage_api
 from portal.accounts import api as accounts_api
 from portal.accounts import views as accounts_views
 
@@ -16,6 +16,12 @@ router.register("submissions", SubmissionViewSet, basename="submission")
 
 api_v1 = [
     *router.urls,
+    path("triage/queue/", triage_api.QueueApi.as_view(), name="api-triage-queue"),
+    path("triage/cases/<int:case_id>/", triage_api.CaseDetailApi.as_view(), name="api-triage-case"),
+    path("triage/cases/<int:case_id>/claim/", triage_api.ClaimApi.as_view(), name="api-triage-claim"),
+    path("triage/cases/<int:case_id>/release/", triage_api.ReleaseApi.as_view(), name="api-triage-release"),
+    path("triage/cases/<int:case_id>/level/", triage_api.LevelApi.as_view(), name="api-triage-level"),
+    path("triage/cases/<int:case_id>/close/", triage_api.CloseApi.as_view(), name="api-triage-close"),
     path("auth/register/", accounts_api.RegisterApi.as_view(), name="api-register"),
     path("auth/token/", accounts_api.TokenApi.as_view(), name="api-token"),
 ]
@@ -25,6 +31,7 @@ urlpatterns = [
     path("healthz", views.healthz, name="healthz"),
     path("admin/", admin.site.urls),
     path("submissions/", include("diagnosis.urls")),
+    path("triage/", include("triage.urls")),
     path("accounts/signup/", accounts_views.signup, name="signup"),
     path("accounts/profile/", accounts_views.profile, name="profile"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

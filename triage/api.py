@@ -1,0 +1,188 @@
+"""Triage API for nurses and admins (API.md): the queue, case detail, claim, level, close."""
+
+from drf_spectacular.utils import extend_schema, inline_serializer
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound
+from rest_framework.generics import GenericAPIView
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from portal.api_common import CanTriage
+from triage import presenters, selectors, services
+from triage.access import case_for_staff
+from triage.models import Case
+
+
+class QueueRowSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    submission = serializers.IntegerField(allow_null=True)
+    level = serializers.IntegerField()
+    label = serializers.CharField()
+    status = serializers.CharField()
+    created_at = serializers.DateTimeField()
+    waiting_minutes = serializers.FloatField()
+    target_minutes = serializers.IntegerField(allow_null=True)
+    overdue = serializers.BooleanField()
+    top_class = serializers.CharField(allow_null=True)
+    assigned_to = serializers.CharField(allow_null=True)
+    reasons = serializers.ListField(child=serializers.CharField())
+
+
+class QueueApi(GenericAPIView):
+    permission_classes = [CanTriage]
+    serializer_class = QueueRowSerializer
+
+    def get_queryset(self):
+        return selectors.queue_open_cases()
+
+    def get(self, request):
+        page = self.paginate_queryset(self.get_queryset())
+        return self.get_paginated_response(QueueRowSerializer(presenters.queue_rows(page), many=True).data)
+
+
+class EventSerializer(serializers.Serializer):
+    kind = serializers.CharField()
+    actor = serializers.CharField(source="actor.username", allow_null=True, default=None)
+    created_at = serializers.DateTimeField()
+    from_value = serializers.CharField()
+    to_value = serializers.CharField()
+    reason = serializers.CharField()
+
+
+def case_detail(case: Case) -> dict:
+    from chatbot.selectors import conversations_for_case
+
+    row = presenters.queue_row(case, selectors.level_settings())
+    prediction = getattr(case.submission, "prediction", None) if case.submission_id else None
+    conversations = list(conversations_for_case(case=case).prefetch_related("messages"))
+    row.update(
+        {
+            "outcome": case.outcome or None,
+            "note": case.note,
+            "patient": {
+                "id": case.patient_id,
+                "year_of_birth": case.patient.year_of_birth,
+                "sex": case.patient.sex or None,
+                "skin_type": case.patient.skin_type,
+            },
+            "body_site": case.submission.body_site if case.submission_id else None,
+            "symptoms": case.submission.symptoms if case.submission_id else None,
+            "prediction": None
+            if prediction is None
+            else {
+                "model_version": prediction.model_version,
+                "ranked": [{"code": c, "probability": p} for c, p in prediction.ranked],
+                "top": prediction.top,
+                "uncertain": prediction.uncertain,
+                "thresholds": prediction.thresholds,
+            },
+            "conversation": [
+                {
+                    "id": conv.pk,
+                    "urgency": conv.urgency or None,
+                    "red_flags": conv.red_flags,
+                    "seven_point_score": conv.seven_point_score,
+                    "reasons": conv.reasons,
+                    "messages": [{"sender": m.sender, "text": m.text, "at": m.created_at} for m in conv.messages.all()],
+                }
+                for conv in conversations
+            ],
+            "events": EventSerializer(case.events.select_related("actor"), many=True).data,
+        }
+    )
+    return row
+
+
+class CaseDetailApi(APIView):
+    permission_classes = [CanTriage]
+
+    @extend_schema(responses=inline_serializer("CaseDetail", {"id": serializers.IntegerField()}))
+    def get(self, request, case_id: int):
+        return Response(case_detail(_case(request, case_id)))
+
+
+def _case(request, case_id) -> Case:
+    from django.http import Http404
+
+    try:
+        return case_for_staff(request.user, case_id)
+    except Http404:
+        raise NotFound from None
+
+
+def _conflict(message: str) -> Response:
+    return Response({"detail": message}, status=status.HTTP_409_CONFLICT)
+
+
+class ClaimApi(APIView):
+    permission_classes = [CanTriage]
+
+    @extend_schema(request=None, responses={200: QueueRowSerializer})
+    def post(self, request, case_id: int):
+        case = _case(request, case_id)
+        try:
+            case = services.case_claim(case=case, by=request.user)
+        except services.CaseConflict:
+            return _conflict("Another nurse has already claimed this case.")
+        except services.CaseClosed:
+            return _conflict("This case is closed.")
+        return Response(presenters.queue_rows([case])[0])
+
+
+class ReleaseApi(APIView):
+    permission_classes = [CanTriage]
+
+    @extend_schema(request=None, responses={200: QueueRowSerializer})
+    def post(self, request, case_id: int):
+        case = _case(request, case_id)
+        try:
+            case = services.case_release(case=case, by=request.user)
+        except services.CaseConflict:
+            return _conflict("Another nurse holds this case.")
+        except services.CaseClosed:
+            return _conflict("This case is closed.")
+        return Response(presenters.queue_rows([case])[0])
+
+
+class LevelSerializer(serializers.Serializer):
+    level = serializers.IntegerField(min_value=1, max_value=4)
+    reason = serializers.CharField(max_length=1000, allow_blank=False, trim_whitespace=True)
+
+
+class LevelApi(APIView):
+    permission_classes = [CanTriage]
+
+    @extend_schema(request=LevelSerializer, responses={200: QueueRowSerializer})
+    def post(self, request, case_id: int):
+        case = _case(request, case_id)
+        data = LevelSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            case = services.case_change_level(case=case, by=request.user, **data.validated_data)
+        except services.CaseConflict:
+            return _conflict("Another nurse holds this case.")
+        except services.CaseClosed:
+            return _conflict("This case is closed.")
+        return Response(presenters.queue_rows([case])[0])
+
+
+class CloseSerializer(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=Case.Outcome.choices)
+    note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
+class CloseApi(APIView):
+    permission_classes = [CanTriage]
+
+    @extend_schema(request=CloseSerializer, responses={200: QueueRowSerializer})
+    def post(self, request, case_id: int):
+        case = _case(request, case_id)
+        data = CloseSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        try:
+            case = services.case_close(case=case, by=request.user, **data.validated_data)
+        except services.CaseConflict:
+            return _conflict("Another nurse holds this case.")
+        except services.CaseClosed:
+            return _conflict("This case is already closed.")
+        return Response(presenters.queue_rows([case])[0])

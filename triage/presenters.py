@@ -1,0 +1,34 @@
+"""Queue rows and case details as nurses see them (shared by the dashboard and the API)."""
+
+from django.utils import timezone
+
+from triage.models import Case
+from triage.selectors import level_settings
+
+
+def queue_row(case: Case, levels: dict, now=None) -> dict:
+    now = now or timezone.now()
+    level = levels.get(case.level)
+    waiting = (now - case.created_at).total_seconds() / 60
+    target = level.target_minutes if level else None
+    prediction = getattr(case.submission, "prediction", None) if case.submission_id else None
+    return {
+        "id": case.pk,
+        "submission": case.submission_id,
+        "level": case.level,
+        "label": level.name if level else str(case.level),
+        "colour": level.colour if level else "#6c757d",
+        "status": case.status,
+        "created_at": case.created_at,
+        "waiting_minutes": round(waiting, 1),
+        "target_minutes": target,
+        "overdue": bool(target is not None and waiting > target and case.status != Case.Status.CLOSED),
+        "top_class": prediction.top if prediction else None,
+        "assigned_to": case.assigned_to.username if case.assigned_to_id else None,
+        "reasons": case.reasons,
+    }
+
+
+def queue_rows(cases) -> list[dict]:
+    levels, now = level_settings(), timezone.now()
+    return [queue_row(c, levels, now) for c in cases]
