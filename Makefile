@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test setup setup-dev lint check train evaluate bench seed-load clean
+.PHONY: run test lint check train evaluate bench bench-queue clean
 
 run: ## set everything up, then serve http://127.0.0.1:8000 with a worker
 	./scripts/bootstrap.sh run
@@ -36,3 +36,10 @@ bench:
 
 clean:
 	rm -rf data/test staticfiles
+
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/skintriage_bench
+bench-queue: ## queue latency with 10,000 open cases in PostgreSQL (own database, created if missing)
+	psql "$(dir $(BENCH_DATABASE_URL))postgres" -tc "SELECT 1 FROM pg_database WHERE datname='skintriage_bench'" | grep -q 1 \
+	  || psql "$(dir $(BENCH_DATABASE_URL))postgres" -c "CREATE DATABASE skintriage_bench"
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v 0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_queue --cases 10000

@@ -1,5 +1,6 @@
 """Shared API pieces: role permissions and per-user throttles whose rates come from env vars."""
 
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import UserRateThrottle
 
@@ -33,3 +34,10 @@ class UploadThrottle(_WriteThrottle):
 
 class ChatThrottle(_WriteThrottle):
     scope = "chat"
+
+
+class Pagination(PageNumberPagination):
+    """Page-number pagination; clients may ask for up to 100 rows a page."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 100

@@ -38,6 +38,7 @@ app.conf.update(
     beat_schedule={
         "worker-heartbeat": {"task": "portal.tasks.worker_heartbeat", "schedule": 30.0},
         "sweep-stuck-submissions": {"task": "triage.tasks.sweep_stuck_submissions", "schedule": 30.0},
+        "flag-overdue-cases": {"task": "triage.tasks.flag_overdue_cases", "schedule": 60.0},
     },
 )
 app.autodiscover_tasks()

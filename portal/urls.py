@@ -6,9 +6,9 @@ from rest_framework.routers import DefaultRouter
 
 from diagnosis.api import SubmissionViewSet
 from portal import views
-from triage import api as triage_api
 from portal.accounts import api as accounts_api
 from portal.accounts import views as accounts_views
+from triage import api as triage_api
 
 router = DefaultRouter(trailing_slash=True)
 router.include_root_view = False

@@ -187,3 +187,42 @@ def case_close(*, case: Case, by, outcome: str, note: str = "") -> Case:
     case.save(update_fields=["status", "outcome", "note", "assigned_to", "closed_at", "updated_at"])
     _log(case, CaseEvent.Kind.CLOSED, actor=by, from_value=old_status, to_value=outcome, reason=note.strip())
     return case
+
+
+def cases_flag_overdue(*, now=None) -> list[Case]:
+    """Mark open cases past their level's target once, audit it, and e-mail the nurses on duty."""
+    from django.conf import settings
+    from django.contrib.auth import get_user_model
+    from django.core.mail import send_mail
+
+    from triage.selectors import level_settings
+
+    now = now or timezone.now()
+    levels = level_settings()
+    flagged: list[Case] = []
+    for level, setting in levels.items():
+        cutoff = now - timezone.timedelta(minutes=setting.target_minutes)
+        due = Case.objects.exclude(status=Case.Status.CLOSED).filter(
+            level=level, created_at__lt=cutoff, overdue_notified_at__isnull=True
+        )
+        for case in due.select_related("assigned_to"):
+            # Conditional update: two beat runs never alert twice for the same case.
+            if Case.objects.filter(pk=case.pk, overdue_notified_at__isnull=True).update(overdue_notified_at=now):
+                _log(
+                    case, CaseEvent.Kind.OVERDUE, to_value=level, reason=f"over the {setting.target_minutes} min target"
+                )
+                flagged.append(case)
+    if flagged:
+        User = get_user_model()
+        nurses = User.objects.filter(role=User.Role.NURSE, is_active=True).exclude(email="")
+        recipients = sorted({*nurses.values_list("email", flat=True), *filter(None, [settings.TRIAGE_ALERT_EMAIL])})
+        if recipients:
+            lines = [f"Case {c.pk}: level {c.level}, waiting since {c.created_at:%H:%M} UTC" for c in flagged]
+            send_mail(
+                subject=f"[SkinTriage] {len(flagged)} overdue case(s)",
+                message="These cases are past their review target:\n\n" + "\n".join(lines),
+                from_email=None,
+                recipient_list=recipients,
+                fail_silently=True,
+            )
+    return flagged

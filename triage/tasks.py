@@ -10,3 +10,11 @@ def sweep_stuck_submissions() -> int:
     from diagnosis.services import submissions_requeue_stuck
 
     return len(submissions_requeue_stuck(older_than_seconds=settings.SUBMISSION_STUCK_SECONDS))
+
+
+@shared_task(name="triage.tasks.flag_overdue_cases", ignore_result=True)
+def flag_overdue_cases() -> int:
+    """Flag cases past their target and alert the nurses on duty."""
+    from triage.services import cases_flag_overdue
+
+    return len(cases_flag_overdue())

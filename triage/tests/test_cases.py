@@ -250,4 +250,47 @@ def test_queue_api_uses_a_constant_number_of_queries(api_as, patient_alice, nurs
         services.case_assess_submission(submission=_done_submission(patient_alice, [["nevus", 1.0]]))
     with CaptureQueriesContext(connection) as many:
         client.get(Q)
-    assert len(many) == len(few)
+    assert 0 < len(few) == len(many)
+
+
+def test_overdue_cases_are_flagged_once_audited_and_nurses_emailed(patient_alice, nurse_nina):
+    from datetime import timedelta
+
+    from django.core import mail
+    from django.utils import timezone
+
+    urgent = services.case_assess_submission(
+        submission=_done_submission(patient_alice, [["melanoma", 0.9], ["nevus", 0.1]])
+    )
+    fresh = services.case_assess_submission(submission=_done_submission(patient_alice, [["nevus", 1.0]]))
+    Case.objects.filter(pk=urgent.pk).update(created_at=timezone.now() - timedelta(hours=3))
+    flagged = services.cases_flag_overdue()
+    assert [c.pk for c in flagged] == [urgent.pk]
+    assert services.cases_flag_overdue() == []
+    assert CaseEvent.objects.filter(case=urgent, kind="overdue").count() == 1
+    assert not CaseEvent.objects.filter(case=fresh, kind="overdue").exists()
+    assert len(mail.outbox) == 1 and nurse_nina.email in mail.outbox[0].to
+
+
+def test_sweeper_requeues_stuck_submissions_and_fails_after_retries(patient_alice, monkeypatch):
+    import io
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from diagnosis import services as diagnosis
+
+    sent = []
+    monkeypatch.setattr(diagnosis, "_enqueue", sent.append)
+    f = io.BytesIO(jpeg_bytes())
+    f.name = "a.jpg"
+    stuck = diagnosis.submission_create(patient=patient_alice, image=f)
+    Submission.objects.filter(pk=stuck.pk).update(updated_at=timezone.now() - timedelta(minutes=10))
+    assert diagnosis.submissions_requeue_stuck(older_than_seconds=120) == [stuck.pk]
+    assert sent == [stuck.pk]
+    # Still stuck after its retries: it fails with a message and the nurse gets a case.
+    Submission.objects.filter(pk=stuck.pk).update(updated_at=timezone.now() - timedelta(minutes=10), attempts=3)
+    assert diagnosis.submissions_requeue_stuck(older_than_seconds=120) == []
+    stuck.refresh_from_db()
+    assert stuck.status == "failed" and stuck.error
+    assert Case.objects.get(submission=stuck).level == 3
