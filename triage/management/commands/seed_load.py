@@ -5,6 +5,7 @@ import random
 from datetime import timedelta
 
 from django.contrib.auth import get_user_model
+from django.contrib.auth.hashers import make_password
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.management.base import BaseCommand
@@ -30,14 +31,18 @@ class Command(BaseCommand):
         parser.add_argument("--patients", type=int, default=0, help="default: one per 10 cases")
 
     def handle(self, *args, cases, seed, patients, **options):
-        rng = random.Random(seed)
+        rng = random.Random(seed)  # noqa: S311 - fake load data, not secrets
         seed_levels()
         image_name = self._shared_image()
         n_patients = patients or max(1, cases // 10)
         stamp = timezone.now().strftime("%Y%m%d%H%M%S")
+        unusable = make_password(None)  # load-test patients can never log in
         with transaction.atomic():
             users = User.objects.bulk_create(
-                [User(username=f"load-{stamp}-{i}", role=User.Role.PATIENT, password="!") for i in range(n_patients)]
+                [
+                    User(username=f"load-{stamp}-{i}", role=User.Role.PATIENT, password=unusable)
+                    for i in range(n_patients)
+                ]
             )
             if not users[0].pk:  # backends without RETURNING on bulk insert
                 users = list(User.objects.filter(username__startswith=f"load-{stamp}-"))
