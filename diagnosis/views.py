@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
+from chatbot.selectors import conversations_for_submission
 from diagnosis import presenters, selectors, services
 from diagnosis.access import submission_for_user
 from diagnosis.forms import UploadForm
@@ -62,7 +63,9 @@ def _result_context(submission: Submission) -> dict:
 @require_GET
 def result(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = submission_for_user(request.user, submission_id)
-    return render(request, "diagnosis/result.html", _result_context(submission))
+    context = _result_context(submission)
+    context["conversation"] = conversations_for_submission(submission=submission).filter(patient=request.user).last()
+    return render(request, "diagnosis/result.html", context)
 
 
 @login_required

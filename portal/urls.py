@@ -4,6 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 from rest_framework.routers import DefaultRouter
 
+from chatbot import api as chatbot_api
 from diagnosis.api import SubmissionViewSet
 from portal import views
 from portal.accounts import api as accounts_api
@@ -16,6 +17,13 @@ router.register("submissions", SubmissionViewSet, basename="submission")
 
 api_v1 = [
     *router.urls,
+    path("conversations/", chatbot_api.ConversationListApi.as_view(), name="api-conversations"),
+    path("conversations/<int:conversation_id>/", chatbot_api.ConversationDetailApi.as_view(), name="api-conversation"),
+    path(
+        "conversations/<int:conversation_id>/messages/",
+        chatbot_api.MessageApi.as_view(),
+        name="api-conversation-messages",
+    ),
     path("triage/queue/", triage_api.QueueApi.as_view(), name="api-triage-queue"),
     path("triage/cases/<int:case_id>/", triage_api.CaseDetailApi.as_view(), name="api-triage-case"),
     path("triage/cases/<int:case_id>/claim/", triage_api.ClaimApi.as_view(), name="api-triage-claim"),
@@ -32,6 +40,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("submissions/", include("diagnosis.urls")),
     path("triage/", include("triage.urls")),
+    path("chat/", include("chatbot.urls")),
     path("accounts/signup/", accounts_views.signup, name="signup"),
     path("accounts/profile/", accounts_views.profile, name="profile"),
     path("accounts/login/", auth_views.LoginView.as_view(redirect_authenticated_user=True), name="login"),

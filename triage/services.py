@@ -110,14 +110,18 @@ def case_apply_conversation(*, conversation) -> Case | None:
     case = conversation.case or (Case.objects.filter(submission=submission).first() if submission else None)
     if case is not None:
         return case_reassess(case=case)
-    evidence = _chat_evidence(policy.Evidence(), [conversation])
-    if submission is not None or not (evidence.red_flags or evidence.chat_urgency in ("urgent", "emergency")):
+    evidence = _chat_evidence(_submission_evidence(submission), [conversation])
+    worrying = evidence.red_flags or evidence.chat_urgency in ("urgent", "emergency")
+    if not worrying:
         # A photo still being classified gets its case when the worker finishes; a chat without
         # worrying answers needs no nurse.
         return None
-    case = case_open(patient=conversation.patient, assessment=policy.assess(evidence))
-    conversation.case = case
-    conversation.save(update_fields=["case"])
+    # A red flag cannot wait for the photo's result: open the case now; the worker's hand-over
+    # then finds it and can only raise it further.
+    case = case_open(patient=conversation.patient, submission=submission, assessment=policy.assess(evidence))
+    if submission is None:
+        conversation.case = case
+        conversation.save(update_fields=["case"])
     return case
 
 

@@ -1,0 +1,95 @@
+"""Conversations API (API.md)."""
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.exceptions import NotFound, PermissionDenied
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from chatbot import services
+from chatbot.access import conversation_for_user
+from chatbot.models import Message
+from diagnosis.access import submission_for_user
+from portal.api_common import ChatThrottle, IsPatient
+
+
+class MessageSerializer(serializers.ModelSerializer):
+    class Meta:
+        model = Message
+        fields = ["id", "sender", "text", "created_at"]
+
+
+class ConversationSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    submission = serializers.IntegerField(source="submission_id", allow_null=True)
+    urgency = serializers.CharField(allow_blank=True)
+    red_flags = serializers.ListField(child=serializers.CharField())
+    seven_point_score = serializers.IntegerField(allow_null=True)
+    created_at = serializers.DateTimeField()
+    messages = MessageSerializer(many=True, source="messages.all")
+
+
+class StartSerializer(serializers.Serializer):
+    submission = serializers.IntegerField(required=False, allow_null=True)
+
+
+class TextSerializer(serializers.Serializer):
+    text = serializers.CharField(max_length=2000, trim_whitespace=True)
+
+
+def _own_conversation(request, conversation_id):
+    try:
+        conversation = conversation_for_user(request.user, conversation_id)
+    except Http404:
+        raise NotFound from None
+    if conversation.patient_id != request.user.pk:
+        raise PermissionDenied("Only the patient can write in their conversation.")
+    return conversation
+
+
+class ConversationListApi(APIView):
+    permission_classes = [IsPatient]
+
+    @extend_schema(request=StartSerializer, responses={201: ConversationSerializer})
+    def post(self, request):
+        data = StartSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        submission = None
+        if data.validated_data.get("submission") is not None:
+            try:
+                submission = submission_for_user(request.user, data.validated_data["submission"])
+            except Http404:
+                raise NotFound("No such submission.") from None
+        conversation = services.conversation_start(patient=request.user, submission=submission)
+        return Response(ConversationSerializer(conversation).data, status=status.HTTP_201_CREATED)
+
+
+class ConversationDetailApi(APIView):
+    @extend_schema(responses=ConversationSerializer)
+    def get(self, request, conversation_id: int):
+        try:
+            conversation = conversation_for_user(request.user, conversation_id)
+        except Http404:
+            raise NotFound from None
+        return Response(ConversationSerializer(conversation).data)
+
+
+class ReplySerializer(serializers.Serializer):
+    reply = serializers.CharField()
+    urgency = serializers.CharField(allow_null=True)
+    red_flags = serializers.ListField(child=serializers.CharField())
+    seven_point_score = serializers.IntegerField(allow_null=True)
+    triage_level = serializers.IntegerField(allow_null=True)
+
+
+class MessageApi(APIView):
+    permission_classes = [IsPatient]
+    throttle_classes = [ChatThrottle]
+
+    @extend_schema(request=TextSerializer, responses={200: ReplySerializer})
+    def post(self, request, conversation_id: int):
+        conversation = _own_conversation(request, conversation_id)
+        data = TextSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        return Response(services.conversation_reply(conversation=conversation, text=data.validated_data["text"]))
