@@ -1,0 +1,70 @@
+"""The model registry: register, activate, detect a missing or tampered file."""
+
+import json
+
+import pytest
+from django.core.management import call_command
+
+from ml import registry
+from ml.models import ModelVersion
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def model_root(tmp_path, settings):
+    settings.MODEL_ROOT = tmp_path
+    for version in ("v-2026-1", "v-2026-2"):
+        folder = tmp_path / version
+        folder.mkdir()
+        (folder / "model.tflite").write_bytes(b"not really a model " + version.encode())
+        (folder / "labels.json").write_text(json.dumps(["a", "b"]))
+        card = {"version": version, "metrics": {"test": {"balanced_accuracy": 0.7}}, "thresholds": {"melanoma": 0.2}}
+        (folder / "model_card.json").write_text(json.dumps(card))
+    return tmp_path
+
+
+def test_register_latest_and_activate(model_root):
+    call_command("register_model", "--latest", "--activate")
+    active = registry.active_model()
+    assert active.version == "v-2026-2" and active.thresholds == {"melanoma": 0.2}
+    assert registry.active_version_checked() == "v-2026-2"
+
+
+def test_only_one_version_is_active(model_root):
+    first = registry.model_register(folder=model_root / "v-2026-1", activate=True)
+    registry.model_register(folder=model_root / "v-2026-2", activate=True)
+    first.refresh_from_db()
+    assert not first.active
+    assert ModelVersion.objects.filter(active=True).count() == 1
+
+
+def test_a_tampered_or_missing_model_file_is_unavailable(model_root):
+    registry.model_register(folder=model_root / "v-2026-1", activate=True)
+    (model_root / "v-2026-1" / "model.tflite").write_bytes(b"tampered")
+    with pytest.raises(registry.ModelUnavailable, match="sha256"):
+        registry.active_model_dir()
+    (model_root / "v-2026-1" / "model.tflite").unlink()
+    with pytest.raises(registry.ModelUnavailable, match="missing"):
+        registry.active_model_dir()
+
+
+def test_a_corrupt_model_reads_as_unavailable_in_the_worker(model_root):
+    from ml.serving import active_classifier
+
+    registry.model_register(folder=model_root / "v-2026-1", activate=True)
+    with pytest.raises(registry.ModelUnavailable, match="cannot be loaded"):
+        active_classifier()
+
+
+def test_healthz_is_503_when_the_model_is_corrupt(client, model_root):
+    registry.model_register(folder=model_root / "v-2026-1", activate=True)
+    (model_root / "v-2026-1" / "model.tflite").write_bytes(b"tampered")
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json()["model"] == "unavailable"
+
+
+def test_register_refuses_an_incomplete_folder(model_root):
+    (model_root / "v-2026-1" / "labels.json").unlink()
+    with pytest.raises(Exception, match="missing labels.json"):
+        call_command("register_model", str(model_root / "v-2026-1"))
