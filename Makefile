@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint check train evaluate bench bench-queue clean
+.PHONY: run test lint check train evaluate bench bench-queue bench-pipeline clean
 
 run: ## set everything up, then serve http://127.0.0.1:8000 with a worker
 	./scripts/bootstrap.sh run
@@ -43,3 +43,8 @@ bench-queue: ## queue latency with 10,000 open cases in PostgreSQL (own database
 	  || psql "$(dir $(BENCH_DATABASE_URL))postgres" -c "CREATE DATABASE skintriage_bench"
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v 0
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench_queue --cases 10000
+
+bench-pipeline: ## upload -> prediction latency with a real worker (uses the configured database/broker)
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py setup_site --no-demo-users
+	$(BIN)/python manage.py bench_pipeline --n 20
