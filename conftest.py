@@ -23,6 +23,8 @@ def _isolate(settings, tmp_path):
     """Each test gets its own media folder and an empty throttle/lockout cache."""
     from django.core.cache import cache
 
+    # Password hashing is deliberately slow; tests create many users and need no such cost.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.STORAGES = {
         **settings.STORAGES,

@@ -1,11 +1,9 @@
 """Patient pages: upload, result (updates itself), history, comparison, printable report."""
 
-from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chatbot.selectors import conversations_for_submission
@@ -103,12 +101,8 @@ def history(request: HttpRequest) -> HttpResponse:
 def compare(request: HttpRequest) -> HttpResponse:
     """Two photos of the same body site side by side, older on the left (follow-up)."""
     _patient_only(request)
-    try:
-        first = submission_for_user(request.user, request.GET.get("a"))
-        second = submission_for_user(request.user, request.GET.get("b"))
-    except Http404:
-        messages.error(request, _("Choose two of your own photos to compare."))
-        return redirect("diagnosis:history")
+    first = submission_for_user(request.user, request.GET.get("a"))
+    second = submission_for_user(request.user, request.GET.get("b"))
     older, newer = sorted([first, second], key=lambda s: s.created_at)
     return render(request, "diagnosis/compare.html", {"older": _result_context(older), "newer": _result_context(newer)})
 

@@ -61,7 +61,9 @@ def test_real_photos_are_classified_end_to_end_by_a_worker_process(api_as, patie
     assert statistics.median(durations) < 10  # the quoted 3 s figure comes from the benchmark
 
 
-def test_a_non_lesion_photo_is_rejected_with_a_reason_and_still_triaged(api_as, patient_alice, worker_process, active_model):
+def test_a_non_lesion_photo_is_rejected_with_a_reason_and_still_triaged(
+    api_as, patient_alice, worker_process, active_model
+):
     worker_process()
     client = api_as(patient_alice)
     sid = _upload(client, jpeg_bytes(size=(640, 480), colour=(250, 250, 250))).json()["id"]

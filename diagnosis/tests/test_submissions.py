@@ -171,9 +171,9 @@ def test_web_upload_redirects_to_a_result_page_that_polls(client, patient_alice)
 @pytest.mark.parametrize("fmt", ["PNG", "WEBP", "HEIF"])
 def test_png_webp_and_iphone_heic_are_accepted_and_stored_as_jpeg(api_as, patient_alice, fmt):
     out = io.BytesIO()
-    Image.new("RGBA" if fmt == "PNG" else "RGB", (320, 240), (200, 120, 100, 255) if fmt == "PNG" else (200, 120, 100)).save(
-        out, format=fmt
-    )
+    Image.new(
+        "RGBA" if fmt == "PNG" else "RGB", (320, 240), (200, 120, 100, 255) if fmt == "PNG" else (200, 120, 100)
+    ).save(out, format=fmt)
     response = api_as(patient_alice).post(URL, {"image": _file(out.getvalue(), f"p.{fmt.lower()}")}, format="multipart")
     assert response.status_code == 202, response.content
     stored = Image.open(Submission.objects.get().image.path)
