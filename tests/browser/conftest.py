@@ -1,0 +1,66 @@
+"""A real Chromium (Debian's, driven by Playwright) against the live server and a real worker."""
+
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+# Playwright's sync API keeps an event loop on the test thread; Django would then refuse the test's
+# own database calls as "async", although they really are synchronous here.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+SHOTS = Path(__file__).resolve().parents[1] / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESK = {"width": 1280, "height": 900}
+# Closed network: no background fetches, no component updates, no sync (they would only fail).
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                 "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                 "--disable-dev-shm-usage"]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists():
+        pytest.skip(f"no Chromium at {CHROMIUM} (scripts/install-browser.sh installs Debian's)")
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    with playwright_api.sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def shots(request):
+    """shots(page, "step") saves tests/screenshots/<test name>/NN-step.png."""
+    folder = SHOTS / re.sub(r"[^\w.-]+", "_", request.node.name)
+    folder.mkdir(parents=True, exist_ok=True)
+    for old in folder.glob("*.png"):
+        old.unlink()
+    counter = {"n": 0}
+
+    def take(page, step: str) -> Path:
+        counter["n"] += 1
+        path = folder / f"{counter['n']:02d}-{step}.png"
+        page.screenshot(path=str(path), full_page=True)
+        return path
+
+    take.folder = folder
+    return take
+
+
+@pytest.fixture
+def new_page(browser, live_server):
+    """new_page(viewport) -> a page in a fresh context (its own cookies), base URL = live server."""
+    contexts = []
+
+    def make(viewport=DESK):
+        context = browser.new_context(viewport=viewport, base_url=live_server.url, locale="en-GB")
+        context.set_default_timeout(15_000)
+        contexts.append(context)
+        return context.new_page()
+
+    yield make
+    for context in contexts:
+        context.close()

@@ -1,0 +1,33 @@
+"""A new patient signs up and logs in, in a real browser."""
+
+import pytest
+
+from tests.browser.conftest import PHONE
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def test_a_new_patient_signs_up_logs_out_and_logs_in(new_page, shots):
+    page = new_page(PHONE)
+    page.goto("/")
+    shots(page, "home")
+    page.goto("/accounts/signup/")
+    page.fill("#id_username", "newpatient")
+    page.fill("#id_email", "new@example.org")
+    page.fill("#id_password1", "a-long-and-private-phrase-9")
+    page.fill("#id_password2", "a-long-and-private-phrase-9")
+    shots(page, "signup-filled")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+    assert "Welcome" in page.content()
+    shots(page, "signed-up")
+    # log out (the menu collapses on a phone)
+    page.click(".navbar-toggler")
+    page.click("text=Log out")
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "newpatient")
+    page.fill("#id_password", "a-long-and-private-phrase-9")
+    page.click("button[type=submit]")
+    page.wait_for_url("**/")
+    assert "Welcome back, newpatient" in page.content()
+    shots(page, "logged-in")

@@ -1,0 +1,133 @@
+"""The product as people use it: patient, nurse and admin journeys in a real browser, with the live
+server, a real worker process and the real shipped model. Screenshots go to tests/screenshots/."""
+
+import pytest
+
+from diagnosis.models import Disease, Submission
+from diagnosis.seed import seed as seed_diseases
+from ml import registry
+from tests.browser.conftest import DESK, PHONE
+from tests.factories import DEFAULT_PASSWORD, AdminFactory, NurseFactory
+from tests.images import real_lesion_paths
+from triage.seed import seed as seed_levels
+
+pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
+PASSWORD = "a-long-and-private-phrase-9"
+
+
+@pytest.fixture
+def site(transactional_db, worker_process):
+    versions = registry.shipped_versions()
+    if not versions:
+        pytest.skip("no shipped model under ml/models (run `make train`)")
+    photos = real_lesion_paths("test")
+    if not photos:
+        pytest.skip("the isic8-180 images are not in ../shared (set SKIN_DATA_DIR)")
+    registry.model_register(folder=versions[-1], activate=True)
+    seed_levels()
+    seed_diseases()
+    from chatbot.seed import seed as seed_faq
+
+    seed_faq()
+    worker_process()
+    # A melanoma from the test split: the case must land at an urgent level.
+    return {"photo": next(p for p in photos if "/melanoma/" in str(p))}
+
+
+def _login(page, username, password=DEFAULT_PASSWORD):
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/")
+
+
+def _patient_uploads(page, shots, photo) -> int:
+    page.goto("/accounts/signup/")
+    page.fill("#id_username", "pat")
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/")
+    page.goto("/submissions/new/")
+    assert page.get_attribute("#id_image", "capture") == "environment"
+    page.set_input_files("#id_image", str(photo))
+    page.select_option("#id_body_site", "back")
+    page.fill("#id_symptoms", "It appeared a few months ago and has grown.")
+    shots(page, "upload")
+    page.click("#upload-button")
+    page.wait_for_url("**/submissions/*/")
+    shots(page, "waiting")
+    # The page updates itself: no reload, the ranked table appears.
+    page.wait_for_selector(".ranked-table", timeout=60_000)
+    page.wait_for_selector(".triage-card", timeout=30_000)
+    return int(page.url.rstrip("/").rsplit("/", 1)[1])
+
+
+def test_patient_uploads_reads_result_chats_and_prints(new_page, shots, site):
+    page = new_page(PHONE)
+    sid = _patient_uploads(page, shots, site["photo"])
+    shots(page, "result")
+    text = page.inner_text("main")
+    assert "Decision support, not a diagnosis" in text
+    assert "What to do" in text
+    percents = [float(t) for t in page.locator(".ranked-table tbody td.text-end").all_inner_texts()]
+    assert len(percents) == 8 and abs(sum(percents) - 100) < 1
+    assert page.locator(".disease-card").count() >= 1
+    # chat
+    page.click("text=Start the chat")
+    page.wait_for_selector("#chat-text")
+    page.fill("#chat-text", "about 3 months")
+    page.click("#chat-form button[type=submit]")
+    page.wait_for_function("document.querySelectorAll('.chat-bot').length >= 2 && !document.body.innerText.includes('…')")
+    shots(page, "chat")
+    # printable report
+    page.goto(f"/submissions/{sid}/report/")
+    assert "SkinTriage report" in page.inner_text("main")
+    shots(page, "report")
+    assert Submission.objects.get(pk=sid).status == "done"
+
+
+def test_nurse_claims_relevels_and_closes_and_patient_sees_outcome(new_page, shots, site):
+    patient = new_page(PHONE)
+    sid = _patient_uploads(patient, shots, site["photo"])
+    NurseFactory(username="nina")
+    nurse = new_page(DESK)
+    _login(nurse, "nina")
+    nurse.goto("/triage/")
+    row = nurse.locator(".queue-row").first
+    assert row.get_attribute("data-case")
+    shots(nurse, "queue")
+    row.locator("a").click()
+    nurse.click("text=Claim")
+    nurse.select_option("#id_level", "2")
+    nurse.fill("#id_reason", "Irregular pigment network on the photo")
+    nurse.click("form[action$='/level/'] button[type=submit]")
+    nurse.wait_for_selector("text=Irregular pigment network")
+    nurse.select_option("#id_outcome", "urgent_referral")
+    nurse.fill("#id_note", "Please book the dermatology clinic; we sent a referral.")
+    shots(nurse, "case-before-close")
+    nurse.click("form[action$='/close/'] button[type=submit]")
+    nurse.wait_for_selector("text=Closed")
+    shots(nurse, "case-closed")
+    patient.goto(f"/submissions/{sid}/")
+    assert "we sent a referral" in patient.inner_text("main")
+    shots(patient, "patient-sees-outcome")
+
+
+def test_admin_edits_advice_and_the_patient_page_shows_it(new_page, shots, site):
+    patient = new_page(PHONE)
+    sid = _patient_uploads(patient, shots, site["photo"])
+    top = Submission.objects.get(pk=sid).prediction.top
+    disease = Disease.objects.get(code=top)
+    AdminFactory(username="ada")
+    admin = new_page(DESK)
+    _login(admin, "ada")
+    admin.goto(f"/admin/diagnosis/disease/{disease.pk}/change/")
+    admin.fill("#id_action", "NEW ADVICE: book an appointment with the skin clinic this week.")
+    shots(admin, "admin-edit")
+    admin.click("input[name=_save]")
+    admin.wait_for_selector(".messagelist")
+    patient.goto(f"/submissions/{sid}/")
+    assert "NEW ADVICE: book an appointment" in patient.inner_text("main")
+    shots(patient, "patient-sees-new-advice")
