@@ -12,3 +12,25 @@ class WorkerHeartbeat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.hostname} @ {self.seen_at:%Y-%m-%d %H:%M:%S}"
+
+
+class AuditEvent(models.Model):
+    """Account-level actions kept after the account itself is gone (data export, deletion)."""
+
+    class Action(models.TextChoices):
+        DATA_EXPORTED = "data_exported", "Data exported"
+        ACCOUNT_DELETED = "account_deleted", "Account deleted"
+        STAFF_CREATED = "staff_created", "Staff account created"
+
+    action = models.CharField(max_length=32, choices=Action.choices)
+    # Not a foreign key: the row must outlive a deleted account. No personal data beyond the id.
+    user_id_value = models.BigIntegerField()
+    actor_id_value = models.BigIntegerField(null=True, blank=True)
+    detail = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.action} user {self.user_id_value}"

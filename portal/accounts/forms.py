@@ -34,3 +34,18 @@ class ProfileForm(forms.ModelForm):
                 _("Enter a year between %(a)s and %(b)s.") % {"a": this_year - 120, "b": this_year}
             )
         return year
+
+
+class DeleteAccountForm(forms.Form):
+    password = forms.CharField(label=_("Your password, to confirm"), widget=forms.PasswordInput)
+    confirm = forms.BooleanField(label=_("I understand that my photos, results and chats will be deleted for good."))
+
+    def __init__(self, *args, user, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError(_("The password is not correct."))
+        return password

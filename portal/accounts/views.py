@@ -1,14 +1,15 @@
 """Sign-up and profile pages; log in/out and password pages are Django's own views."""
 
 from django.contrib import messages
-from django.contrib.auth import login
+from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
-from portal.accounts.forms import ProfileForm, SignUpForm
+from portal.accounts import services
+from portal.accounts.forms import DeleteAccountForm, ProfileForm, SignUpForm
 
 
 @require_http_methods(["GET", "POST"])
@@ -33,3 +34,32 @@ def profile(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Your profile was saved."))
         return redirect("profile")
     return render(request, "accounts/profile.html", {"form": form})
+
+
+@login_required
+@require_http_methods(["GET"])
+def my_data(request: HttpRequest) -> HttpResponse:
+    return render(request, "accounts/my_data.html", {"form": DeleteAccountForm(user=request.user)})
+
+
+@login_required
+@require_http_methods(["GET"])
+def data_export(request: HttpRequest) -> HttpResponse:
+    content = services.patient_data_export(user=request.user)
+    response = HttpResponse(content, content_type="application/zip")
+    response["Content-Disposition"] = 'attachment; filename="skintriage-my-data.zip"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_http_methods(["POST"])
+def account_delete(request: HttpRequest) -> HttpResponse:
+    form = DeleteAccountForm(request.POST, user=request.user)
+    if not form.is_valid():
+        return render(request, "accounts/my_data.html", {"form": form}, status=400)
+    user = request.user
+    logout(request)
+    services.account_delete(user=user, by=user)
+    messages.success(request, _("Your account, photos and chats were deleted."))
+    return redirect("home")

@@ -79,7 +79,9 @@ def test_patient_uploads_reads_result_chats_and_prints(new_page, shots, site):
     page.wait_for_selector("#chat-text")
     page.fill("#chat-text", "about 3 months")
     page.click("#chat-form button[type=submit]")
-    page.wait_for_function("document.querySelectorAll('.chat-bot').length >= 2 && !document.body.innerText.includes('…')")
+    page.wait_for_function(
+        "document.querySelectorAll('.chat-bot').length >= 2 && !document.body.innerText.includes('…')"
+    )
     shots(page, "chat")
     # printable report
     page.goto(f"/submissions/{sid}/report/")
