@@ -1,8 +1,12 @@
 """Shared API pieces: role permissions and per-user throttles whose rates come from env vars."""
 
+import logging
+
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import UserRateThrottle
+
+log = logging.getLogger(__name__)
 
 
 class IsPatient(BasePermission):
@@ -20,12 +24,21 @@ class CanTriage(BasePermission):
 
 
 class _WriteThrottle(UserRateThrottle):
-    """Counts only writes (POST); reading results and polling is never throttled."""
+    """Counts only writes (POST); reading results and polling is never throttled.
+
+    The counters live in the shared cache (Redis when scaled). If that cache is down the request
+    is let through: refusing every patient's upload because a rate counter is unreachable would
+    be worse than briefly not counting.
+    """
 
     def allow_request(self, request, view):
         if request.method != "POST":
             return True
-        return super().allow_request(request, view)
+        try:
+            return super().allow_request(request, view)
+        except Exception as exc:  # redis.ConnectionError, TimeoutError, ...
+            log.warning("rate limit not checked, cache unavailable: %s", exc)
+            return True
 
 
 class UploadThrottle(_WriteThrottle):

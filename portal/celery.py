@@ -37,7 +37,10 @@ app.conf.update(
     broker_connection_retry_on_startup=True,
     beat_schedule={
         "worker-heartbeat": {"task": "portal.tasks.worker_heartbeat", "schedule": 30.0},
-        "sweep-stuck-submissions": {"task": "triage.tasks.sweep_stuck_submissions", "schedule": 30.0},
+        "sweep-stuck-submissions": {
+            "task": "triage.tasks.sweep_stuck_submissions",
+            "schedule": float(os.environ.get("SWEEP_INTERVAL_SECONDS", "30")),
+        },
         "flag-overdue-cases": {"task": "triage.tasks.flag_overdue_cases", "schedule": 60.0},
     },
 )

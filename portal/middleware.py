@@ -26,3 +26,28 @@ class RequestSizeLimitMiddleware:
             response["Connection"] = "close"
             return response
         return self.get_response(request)
+
+
+class ServiceUnavailableMiddleware:
+    """A lost database connection answers a clear 503 instead of a 500 page.
+
+    The connection is dropped so the next request reconnects (CONN_HEALTH_CHECKS does the rest).
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        return self.get_response(request)
+
+    def process_exception(self, request, exception):
+        from django.db import InterfaceError, OperationalError, connections
+
+        if not isinstance(exception, OperationalError | InterfaceError):
+            return None
+        for conn in connections.all(initialized_only=True):
+            conn.close_if_unusable_or_obsolete()
+        message = "The service is briefly unavailable. Please try again in a minute."
+        response = JsonResponse({"detail": message}, status=503)
+        response["Retry-After"] = "30"
+        return response

@@ -58,6 +58,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "portal.middleware.RequestSizeLimitMiddleware",
+    "portal.middleware.ServiceUnavailableMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -273,6 +274,7 @@ if not DEBUG:
 MODEL_ROOT = Path(env.str("MODEL_ROOT", default=str(BASE_DIR / "ml" / "models")))
 # How long a submission may sit in queued/processing before the sweeper re-queues it.
 SUBMISSION_STUCK_SECONDS = env.int("SUBMISSION_STUCK_SECONDS", default=120)
+# How often beat runs that sweeper is SWEEP_INTERVAL_SECONDS (default 30), read in portal/celery.py.
 
 LOGGING = {
     "version": 1,

@@ -28,10 +28,13 @@ def database_url_for_worker() -> str:
 class WorkerProcess:
     """A `celery worker` child process; start(), kill() with SIGKILL, stop() gracefully."""
 
-    def __init__(self, log_path: Path, extra_env: dict[str, str] | None = None, concurrency: int = 1):
+    def __init__(
+        self, log_path: Path, extra_env: dict[str, str] | None = None, concurrency: int = 1, beat: bool = False
+    ):
         self.log_path = log_path
         self.extra_env = extra_env or {}
         self.concurrency = concurrency
+        self.beat = beat
         self.proc: subprocess.Popen | None = None
 
     def start(self) -> "WorkerProcess":
@@ -45,23 +48,12 @@ class WorkerProcess:
             **self.extra_env,
         }
         self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
+        args = [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", "default,classify,long",
+                "-c", str(self.concurrency), "--loglevel", "INFO", "-n", f"test-{os.getpid()}-{time.time_ns()}@%h"]
+        if self.beat:
+            args += ["-B", "-s", str(self.log_path.with_suffix(".beat"))]
         self.proc = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "celery",
-                "-A",
-                "portal",
-                "worker",
-                "-Q",
-                "default,classify,long",
-                "-c",
-                str(self.concurrency),
-                "--loglevel",
-                "INFO",
-                "-n",
-                f"test-{os.getpid()}-{time.time_ns()}@%h",
-            ],
+            args,
             cwd=ROOT,
             env=env,
             stdout=self.log,

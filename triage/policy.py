@@ -40,6 +40,7 @@ RED_FLAG_LABELS: Mapping[str, str] = {
     "spreading_infection": "rapidly spreading hot, painful redness with fever",
     "drug_reaction_fever": "rash with fever after a new medicine",
     "uncontrolled_bleeding": "bleeding that will not stop",
+    "anaphylaxis": "difficulty breathing or a swelling throat or tongue",
 }
 
 

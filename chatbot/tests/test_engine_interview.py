@@ -1,0 +1,195 @@
+"""Interview: 7-point scoring, urgency rules, skip logic and the eight-turn budget."""
+
+import json
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from chatbot.engine import Engine, build_knowledge
+from chatbot.engine.interview import judge, seven_point
+from chatbot.engine.redflags import RED_FLAGS
+
+ROOT = Path(__file__).resolve().parents[2]
+TODAY = date(2026, 11, 26)
+
+
+@pytest.fixture(scope="module")
+def knowledge():
+    diseases = json.loads((ROOT / "diagnosis" / "seed" / "diseases.json").read_text())
+    faqs = json.loads((ROOT / "chatbot" / "seed" / "faq.json").read_text())
+    return build_knowledge(diseases, faqs)
+
+
+def play(knowledge, messages, **context):
+    engine = Engine(knowledge, context=context, today=TODAY)
+    state = engine.new_state()
+    turns = [engine.opening_turn(state)]
+    for m in messages:
+        turns.append(engine.reply(state, m))
+    return engine, state, turns
+
+
+@pytest.mark.parametrize(
+    ("slots", "score"),
+    [
+        ({}, None),
+        ({"size_change": False}, 0),
+        ({"size_change": True}, 2),
+        ({"size_change": True, "shape_irregular": True, "colour_irregular": True}, 6),
+        ({"diameter_mm": 7.0}, 1),
+        ({"diameter_mm": 6.5}, 0),
+        ({"inflammation": True, "bleeding": True, "sensation": True}, 3),
+        (
+            {
+                "size_change": True,
+                "shape_irregular": True,
+                "colour_irregular": True,
+                "diameter_mm": 12.0,
+                "inflammation": True,
+                "bleeding": True,
+                "sensation": True,
+            },
+            10,
+        ),
+    ],
+)
+def test_seven_point_score_weights_major_two_and_minor_one(slots, score):
+    assert seven_point(slots)[0] == score
+
+
+def test_seven_point_reasons_name_each_item_and_its_points():
+    _, reasons = seven_point({"size_change": True, "sensation": True})
+    assert reasons == ["Change in size (2 points)", "Change in sensation (itch or pain) (1 point)"]
+
+
+@pytest.mark.parametrize(
+    ("slots", "flags", "context", "urgency"),
+    [
+        ({}, ["uncontrolled_bleeding"], {}, "emergency"),
+        ({"size_change": True, "sensation": True}, [], {}, "urgent"),
+        ({"bleeding": True, "size_change": True}, [], {}, "urgent"),
+        ({"immunosuppressed": True, "non_healing": True}, [], {}, "urgent"),
+        ({"non_healing": True}, [], {}, "soon"),
+        ({"sensation": True}, [], {}, "soon"),
+        ({"size_change": False, "bleeding": False}, [], {}, "routine"),
+        ({"size_change": False}, [], {"top_class": "melanoma"}, "urgent"),
+        ({"size_change": False}, [], {"top_class": "basal_cell_carcinoma"}, "soon"),
+    ],
+)
+def test_urgency_rules(slots, flags, context, urgency):
+    assert judge(slots, flags, context, RED_FLAGS).urgency == urgency
+
+
+def test_calm_yes_no_story_reaches_routine_within_eight_bot_turns(knowledge):
+    # when
+    _, _state, turns = play(knowledge, ["years", "no", "no", "no", "about 4 mm", "no", "no"])
+    # then
+    first = next(i for i, t in enumerate(turns, 1) if t.urgency)
+    assert first <= 8
+    assert turns[-1].finished
+    assert turns[-1].urgency == "routine"
+    assert turns[-1].triage_level == 4
+    assert "Routine" in turns[-1].reply
+
+
+def test_example_story_is_urgent_with_reasons(knowledge):
+    _, _, turns = play(knowledge, ["it has been bleeding and grew in 3 weeks"])
+    turn = turns[-1]
+    assert turn.urgency == "urgent"
+    assert turn.triage_level == 2
+    assert turn.seven_point_score == 3
+    assert "Change in size (2 points)" in turn.reasons
+
+
+def test_questions_answered_in_the_upload_text_are_skipped(knowledge):
+    # given symptoms that already cover duration, change and bleeding
+    _engine, state, turns = play(
+        knowledge, [], symptoms="had it for 2 years, it hasn't changed and it never bled"
+    )
+    # then the first question asked is the one they left open, not how long or what changed
+    assert state["pending"] == "non_healing"
+    assert "duration_days" not in state["asked"]
+    assert "change" not in state["asked"]
+    assert "How long" not in turns[0].reply
+
+
+def test_findings_in_any_message_are_used_not_only_the_one_asked(knowledge):
+    # given the duration question, answered with much more
+    _, state, _ = play(knowledge, ["3 months, it itches and has grown, no bleeding"])
+    # then
+    slots = state["slots"]
+    assert slots["duration_days"] == 90
+    assert slots["sensation"] is True
+    assert slots["size_change"] is True
+    assert slots["bleeding"] is False
+
+
+def test_non_healing_is_not_asked_about_a_spot_younger_than_four_weeks(knowledge):
+    _, state, _ = play(knowledge, ["2 weeks"])
+    assert state["slots"]["non_healing"] is False
+
+
+def test_red_flag_mid_interview_gives_emergency_advice_at_once(knowledge):
+    _, _, turns = play(knowledge, ["3 weeks", "it won't stop bleeding"])
+    turn = turns[-1]
+    assert turn.intent == "red_flag"
+    assert turn.urgency == "emergency"
+    assert turn.triage_level == 1
+    assert turn.red_flags == ["uncontrolled_bleeding"]
+    assert "emergency" in turn.reply.lower()
+
+
+def test_red_flag_in_upload_text_is_shown_in_the_opening(knowledge):
+    _, state, turns = play(knowledge, [], symptoms="rash all over, high fever, skin peeling off")
+    assert turns[0].urgency == "emergency"
+    assert state["red_flags"]
+
+
+def test_urgency_only_rises_once_reported(knowledge):
+    # given an urgent story
+    _, _, turns = play(
+        knowledge,
+        ["it has been bleeding and grew in 3 weeks", "no", "actually it's fine now, no bleeding"],
+    )
+    # then a later reassuring message does not lower it
+    assert turns[-1].urgency == "urgent"
+
+
+def test_unclear_answer_is_reasked_then_skipped(knowledge):
+    _, state, turns = play(knowledge, ["banana", "banana"])
+    assert "didn't quite follow" in turns[1].reply
+    assert turns[1].intent == "other"
+    assert state["pending"] != "duration_days"
+
+
+def test_question_mid_interview_is_answered_and_the_question_reasked(knowledge):
+    _, state, turns = play(knowledge, ["what is a basal cell carcinoma?"])
+    turn = turns[-1]
+    assert turn.intent == "question"
+    assert turn.topic == "disease:basal_cell_carcinoma"
+    assert "How long have you had" in turn.reply
+    assert state["pending"] == "duration_days"
+
+
+def test_a_no_that_belongs_to_another_finding_does_not_answer_the_question(knowledge):
+    # given the size question is pending
+    engine = Engine(knowledge, today=TODAY)
+    state = engine.new_state()
+    engine.opening(state)
+    engine.reply(state, "years")
+    engine.reply(state, "yes")
+    assert state["pending"] == "size_change"
+    # when the patient answers about something else
+    engine.reply(state, "no redness")
+    # then redness is recorded but size is still open
+    assert state["slots"]["inflammation"] is False
+    assert "size_change" not in state["slots"]
+    assert state["pending"] == "size_change"
+
+
+def test_no_is_not_an_answer_to_how_long(knowledge):
+    _, state, _ = play(knowledge, ["no it hasn't bled"])
+    assert "duration_days" not in state["slots"]
+    assert state["slots"]["bleeding"] is False
+    assert state["pending"] == "duration_days"
