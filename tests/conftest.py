@@ -48,8 +48,22 @@ class WorkerProcess:
             **self.extra_env,
         }
         self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
-        args = [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", "default,classify,long",
-                "-c", str(self.concurrency), "--loglevel", "INFO", "-n", f"test-{os.getpid()}-{time.time_ns()}@%h"]
+        args = [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "portal",
+            "worker",
+            "-Q",
+            "default,classify,long",
+            "-c",
+            str(self.concurrency),
+            "--loglevel",
+            "INFO",
+            "-n",
+            f"test-{os.getpid()}-{time.time_ns()}@%h",
+        ]
         if self.beat:
             args += ["-B", "-s", str(self.log_path.with_suffix(".beat"))]
         self.proc = subprocess.Popen(
