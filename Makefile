@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint check train evaluate bench bench-queue bench-pipeline clean
+.PHONY: run test lint check train evaluate bench bench-queue bench-pipeline loadtest clean
 
 run: ## set everything up, then serve http://127.0.0.1:8000 with a worker
 	./scripts/bootstrap.sh run
@@ -48,3 +48,6 @@ bench-pipeline: ## upload -> prediction latency with a real worker (uses the con
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py setup_site --no-demo-users
 	$(BIN)/python manage.py bench_pipeline --n 20
+
+loadtest: ## concurrent patients and nurses against gunicorn + workers + Redis + PostgreSQL on loopback
+	./scripts/load.sh --patients 12 --nurses 2 --duration 30 --rate 12
