@@ -28,6 +28,10 @@ if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$sum" ]; then
   echo "$sum" > "$stamp"
 fi
 
-if [ "$kind" = dev ] && [ -f scripts/install-browser.sh ]; then
+if [ "$kind" = dev ]; then
   ./scripts/install-browser.sh
+  # axe-core for the accessibility checks (a test-only npm package; nothing is served from it).
+  if command -v npm >/dev/null && [ ! -f node_modules/axe-core/axe.min.js ]; then
+    npm ci --no-audit --no-fund --silent
+  fi
 fi
