@@ -7,9 +7,8 @@ from diagnosis.models import Submission
 class UploadForm(forms.Form):
     image = forms.FileField(
         label=_("Photo of the skin lesion"),
-        widget=forms.ClearableFileInput(
-            attrs={"accept": "image/jpeg,image/png,image/webp,image/heic,image/heif", "capture": "environment"}
-        ),
+        # "image/*" makes phones offer both the camera and the photo library.
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*,.heic,.heif"}),
         help_text=_("JPEG, PNG, WebP or HEIC, up to 15 MB."),
     )
     body_site = forms.ChoiceField(

@@ -50,7 +50,7 @@ def _patient_uploads(page, shots, photo) -> int:
     page.click("main button[type=submit]")
     page.wait_for_url("**/")
     page.goto("/submissions/new/")
-    assert page.get_attribute("#id_image", "capture") == "environment"
+    assert "image/*" in page.get_attribute("#id_image", "accept")  # phones offer camera or library
     page.set_input_files("#id_image", str(photo))
     page.select_option("#id_body_site", "back")
     page.fill("#id_symptoms", "It appeared a few months ago and has grown.")
