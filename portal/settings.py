@@ -194,6 +194,13 @@ if REDIS_URL:
         # A task taken by a worker that died is redelivered after this many seconds; the sweeper
         # (triage) re-queues stuck submissions sooner.
         "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=600),
+        # Publishing (the web process) gives up fast when Redis is down: the row is already
+        # committed and the sweeper re-queues it, so a patient never waits on a dead broker.
+        # Workers reconnect on their own schedule (broker_connection_max_retries).
+        "max_retries": 1,
+        "interval_start": 0,
+        "interval_step": 0.2,
+        "socket_connect_timeout": 2,
     }
 else:
     CELERY_BROKER_URL = "filesystem://"
