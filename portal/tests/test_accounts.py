@@ -118,3 +118,13 @@ def test_navigation_differs_per_role(client, patient_alice, admin_ada):
     assert reverse("admin:index") in client.get("/").content.decode()
     client.force_login(patient_alice)
     assert reverse("admin:index") not in client.get("/").content.decode()
+
+
+def test_patient_pages_are_available_in_spanish(client, patient_alice):
+    client.force_login(patient_alice)
+    client.post(reverse("set_language"), {"language": "es", "next": "/"})
+    page = client.get(reverse("diagnosis:upload")).content.decode()
+    assert "Revisar una lesión de la piel" in page
+    assert "Apoyo a la decisión, no un diagnóstico." in page
+    client.post(reverse("set_language"), {"language": "en", "next": "/"})
+    assert "Check a skin lesion" in client.get(reverse("diagnosis:upload")).content.decode()
