@@ -120,3 +120,16 @@ def wait_for(predicate, timeout: float = 30.0, interval: float = 0.1):
             return value
         time.sleep(interval)
     raise AssertionError(f"condition not met within {timeout}s")
+
+
+@pytest.fixture
+def active_model(transactional_db):
+    """The newest shipped model, registered and active, with the triage levels seeded."""
+    from ml import registry
+    from triage.seed import seed as seed_levels
+
+    versions = registry.shipped_versions()
+    if not versions:
+        pytest.skip("no shipped model under ml/models (run `make train`)")
+    seed_levels()
+    return registry.model_register(folder=versions[-1], activate=True)

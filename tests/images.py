@@ -58,3 +58,10 @@ def real_lesion_paths(split: str = "test", limit: int | None = None) -> list[Pat
     rows.sort(key=lambda r: (r["label"], r["path"]))
     paths = [DATA_DIR / r["path"] for r in rows]
     return paths[:limit] if limit else paths
+
+
+def upload_file(content: bytes | None = None, name: str = "photo.jpg") -> io.BytesIO:
+    """An in-memory file as a form or API upload (a plain lesion-coloured JPEG by default)."""
+    f = io.BytesIO(jpeg_bytes() if content is None else content)
+    f.name = name
+    return f

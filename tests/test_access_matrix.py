@@ -1,8 +1,6 @@
 """Every route x every role -> the expected status. Routes are read from the URL conf, so a new
 endpoint without a row here fails the first test instead of being forgotten."""
 
-import io
-
 import pytest
 from django.core.files.base import ContentFile
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
@@ -11,7 +9,7 @@ from chatbot import services as chat
 from diagnosis import services as diagnosis
 from diagnosis.models import Prediction, Submission
 from tests.factories import AdminFactory, NurseFactory, PatientFactory
-from tests.images import jpeg_bytes, png_bytes
+from tests.images import png_bytes, upload_file
 from triage import services as triage
 from triage.seed import seed as seed_levels
 
@@ -127,9 +125,7 @@ def world(db):
         "nurse": NurseFactory(username="nurse1"),
         "admin": AdminFactory(username="admin1"),
     }
-    f = io.BytesIO(jpeg_bytes())
-    f.name = "a.jpg"
-    submission = diagnosis.submission_create(patient=owner, image=f, body_site="back")
+    submission = diagnosis.submission_create(patient=owner, image=upload_file(), body_site="back")
     prediction = Prediction(
         submission=submission, model_version="t", ranked=[["nevus", 1.0]], top="nevus", inference_ms=1.0
     )

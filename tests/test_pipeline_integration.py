@@ -7,22 +7,11 @@ import time
 import pytest
 
 from diagnosis.models import Submission
-from ml import registry
 from tests.conftest import wait_for
 from tests.images import jpeg_bytes, real_lesion_paths
 from triage.models import Case
-from triage.seed import seed as seed_levels
 
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
-
-
-@pytest.fixture
-def active_model(transactional_db):
-    versions = registry.shipped_versions()
-    if not versions:
-        pytest.skip("no shipped model under ml/models (run `make train`)")
-    seed_levels()
-    return registry.model_register(folder=versions[-1], activate=True)
 
 
 def _upload(client, content: bytes, name="lesion.jpg", **fields):

@@ -1,6 +1,6 @@
 """Triage API for nurses and admins (API.md): the queue, case detail, claim, level, close."""
 
-from drf_spectacular.utils import extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, extend_schema_view, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound
 from rest_framework.generics import GenericAPIView
@@ -110,38 +110,45 @@ def _case(request, case_id) -> Case:
         raise NotFound from None
 
 
-def _conflict(message: str) -> Response:
-    return Response({"detail": message}, status=status.HTTP_409_CONFLICT)
+class CaseActionApi(APIView):
+    """POST an action on one case: 200 with the updated queue row, 409 when another nurse holds
+    it or it is closed. Subclasses name the input serializer and the service to call."""
 
-
-class ClaimApi(APIView):
     permission_classes = [CanTriage]
+    input_serializer: type[serializers.Serializer] | None = None
+    conflict_message = "Another nurse holds this case."
 
-    @extend_schema(request=None, responses={200: QueueRowSerializer})
+    def act(self, case: Case, by, **data) -> Case:
+        raise NotImplementedError
+
     def post(self, request, case_id: int):
         case = _case(request, case_id)
+        data = {}
+        if self.input_serializer is not None:
+            serializer = self.input_serializer(data=request.data)
+            serializer.is_valid(raise_exception=True)
+            data = serializer.validated_data
         try:
-            case = services.case_claim(case=case, by=request.user)
+            case = self.act(case, request.user, **data)
         except services.CaseConflict:
-            return _conflict("Another nurse has already claimed this case.")
+            return Response({"detail": self.conflict_message}, status=status.HTTP_409_CONFLICT)
         except services.CaseClosed:
-            return _conflict("This case is closed.")
+            return Response({"detail": "This case is closed."}, status=status.HTTP_409_CONFLICT)
         return Response(presenters.queue_rows([case])[0])
 
 
-class ReleaseApi(APIView):
-    permission_classes = [CanTriage]
+@extend_schema_view(post=extend_schema(request=None, responses={200: QueueRowSerializer}))
+class ClaimApi(CaseActionApi):
+    conflict_message = "Another nurse has already claimed this case."
 
-    @extend_schema(request=None, responses={200: QueueRowSerializer})
-    def post(self, request, case_id: int):
-        case = _case(request, case_id)
-        try:
-            case = services.case_release(case=case, by=request.user)
-        except services.CaseConflict:
-            return _conflict("Another nurse holds this case.")
-        except services.CaseClosed:
-            return _conflict("This case is closed.")
-        return Response(presenters.queue_rows([case])[0])
+    def act(self, case, by):
+        return services.case_claim(case=case, by=by)
+
+
+@extend_schema_view(post=extend_schema(request=None, responses={200: QueueRowSerializer}))
+class ReleaseApi(CaseActionApi):
+    def act(self, case, by):
+        return services.case_release(case=case, by=by)
 
 
 class LevelSerializer(serializers.Serializer):
@@ -149,21 +156,12 @@ class LevelSerializer(serializers.Serializer):
     reason = serializers.CharField(max_length=1000, allow_blank=False, trim_whitespace=True)
 
 
-class LevelApi(APIView):
-    permission_classes = [CanTriage]
+@extend_schema_view(post=extend_schema(request=LevelSerializer, responses={200: QueueRowSerializer}))
+class LevelApi(CaseActionApi):
+    input_serializer = LevelSerializer
 
-    @extend_schema(request=LevelSerializer, responses={200: QueueRowSerializer})
-    def post(self, request, case_id: int):
-        case = _case(request, case_id)
-        data = LevelSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            case = services.case_change_level(case=case, by=request.user, **data.validated_data)
-        except services.CaseConflict:
-            return _conflict("Another nurse holds this case.")
-        except services.CaseClosed:
-            return _conflict("This case is closed.")
-        return Response(presenters.queue_rows([case])[0])
+    def act(self, case, by, **data):
+        return services.case_change_level(case=case, by=by, **data)
 
 
 class CloseSerializer(serializers.Serializer):
@@ -171,18 +169,9 @@ class CloseSerializer(serializers.Serializer):
     note = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
 
 
-class CloseApi(APIView):
-    permission_classes = [CanTriage]
+@extend_schema_view(post=extend_schema(request=CloseSerializer, responses={200: QueueRowSerializer}))
+class CloseApi(CaseActionApi):
+    input_serializer = CloseSerializer
 
-    @extend_schema(request=CloseSerializer, responses={200: QueueRowSerializer})
-    def post(self, request, case_id: int):
-        case = _case(request, case_id)
-        data = CloseSerializer(data=request.data)
-        data.is_valid(raise_exception=True)
-        try:
-            case = services.case_close(case=case, by=request.user, **data.validated_data)
-        except services.CaseConflict:
-            return _conflict("Another nurse holds this case.")
-        except services.CaseClosed:
-            return _conflict("This case is already closed.")
-        return Response(presenters.queue_rows([case])[0])
+    def act(self, case, by, **data):
+        return services.case_close(case=case, by=by, **data)

@@ -1,11 +1,9 @@
-import io
-
 import pytest
 
 from chatbot.models import Conversation, Faq, Message
 from diagnosis import services as diagnosis
 from diagnosis.seed import seed as seed_diseases
-from tests.images import jpeg_bytes
+from tests.images import upload_file
 from triage.models import Case
 from triage.seed import seed as seed_levels
 
@@ -23,9 +21,7 @@ def _content(db):
 
 
 def _submission(patient):
-    f = io.BytesIO(jpeg_bytes())
-    f.name = "a.jpg"
-    return diagnosis.submission_create(patient=patient, image=f, body_site="back")
+    return diagnosis.submission_create(patient=patient, image=upload_file(), body_site="back")
 
 
 def test_start_returns_201_with_the_bots_opening_question(api_as, patient_alice):

@@ -104,9 +104,7 @@ def test_example_story_is_urgent_with_reasons(knowledge):
 
 def test_questions_answered_in_the_upload_text_are_skipped(knowledge):
     # given symptoms that already cover duration, change and bleeding
-    _engine, state, turns = play(
-        knowledge, [], symptoms="had it for 2 years, it hasn't changed and it never bled"
-    )
+    _engine, state, turns = play(knowledge, [], symptoms="had it for 2 years, it hasn't changed and it never bled")
     # then the first question asked is the one they left open, not how long or what changed
     assert state["pending"] == "non_healing"
     assert "duration_days" not in state["asked"]

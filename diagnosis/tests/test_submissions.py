@@ -6,27 +6,23 @@ from PIL import Image
 
 from diagnosis import services
 from diagnosis.models import Prediction, Submission
-from tests.images import jpeg_bytes, jpeg_with_gps
+from tests.images import jpeg_with_gps, upload_file
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/submissions/"
 
 
-def _file(content: bytes, name: str = "photo.jpg"):
-    f = io.BytesIO(content)
-    f.name = name
-    return f
-
-
 @pytest.fixture
 def alice_submission(patient_alice):
-    return services.submission_create(patient=patient_alice, image=_file(jpeg_bytes()), body_site="back")
+    return services.submission_create(patient=patient_alice, image=upload_file(), body_site="back")
 
 
 def test_upload_answers_202_queued_and_stores_a_private_sanitised_jpeg(api_as, patient_alice, settings):
     # when
     response = api_as(patient_alice).post(
-        URL, {"image": _file(jpeg_with_gps()), "body_site": "face", "symptoms": "grew in 3 weeks"}, format="multipart"
+        URL,
+        {"image": upload_file(jpeg_with_gps()), "body_site": "face", "symptoms": "grew in 3 weeks"},
+        format="multipart",
     )
     # then
     assert response.status_code == 202
@@ -80,8 +76,8 @@ def test_submission_detail_follows_the_contract_once_predicted(api_as, patient_a
 
 def test_list_is_own_newest_first_and_paginated(api_as, patient_alice, patient_bob):
     for _ in range(3):
-        services.submission_create(patient=patient_alice, image=_file(jpeg_bytes()))
-    services.submission_create(patient=patient_bob, image=_file(jpeg_bytes()))
+        services.submission_create(patient=patient_alice, image=upload_file())
+    services.submission_create(patient=patient_bob, image=upload_file())
     body = api_as(patient_alice).get(URL).json()
     assert set(body) >= {"count", "next", "previous", "results"}
     assert body["count"] == 3
@@ -114,7 +110,7 @@ def test_another_patient_gets_404_on_every_page(client, patient_bob, alice_submi
 def test_anonymous_requests_are_refused(api, client, alice_submission):
     assert api.get(f"{URL}{alice_submission.pk}/").status_code == 401
     assert api.get(f"{URL}{alice_submission.pk}/image/").status_code == 401
-    assert api.post(URL, {"image": _file(jpeg_bytes())}, format="multipart").status_code == 401
+    assert api.post(URL, {"image": upload_file()}, format="multipart").status_code == 401
     page = client.get(reverse("diagnosis:image", args=[alice_submission.pk]))
     assert page.status_code == 302 and "/accounts/login/" in page["Location"]
 
@@ -128,7 +124,7 @@ def test_owner_and_nurse_can_fetch_the_image_privately(api_as, patient_alice, nu
 
 
 def test_nurse_cannot_upload_403(api_as, nurse_nina):
-    response = api_as(nurse_nina).post(URL, {"image": _file(jpeg_bytes())}, format="multipart")
+    response = api_as(nurse_nina).post(URL, {"image": upload_file()}, format="multipart")
     assert response.status_code == 403
     assert Submission.objects.count() == 0
 
@@ -149,9 +145,9 @@ def test_upload_rate_limit_answers_429_with_retry_after(api_as, patient_alice, s
     UploadThrottle.THROTTLE_RATES = rates
     try:
         client = api_as(patient_alice)
-        codes = [client.post(URL, {"image": _file(jpeg_bytes())}, format="multipart").status_code for _ in range(3)]
+        codes = [client.post(URL, {"image": upload_file()}, format="multipart").status_code for _ in range(3)]
         assert codes == [202, 202, 429]
-        last = client.post(URL, {"image": _file(jpeg_bytes())}, format="multipart")
+        last = client.post(URL, {"image": upload_file()}, format="multipart")
         assert last.has_header("Retry-After")
         assert client.get(URL).status_code == 200, "reading is never throttled"
     finally:
@@ -160,7 +156,7 @@ def test_upload_rate_limit_answers_429_with_retry_after(api_as, patient_alice, s
 
 def test_web_upload_redirects_to_a_result_page_that_polls(client, patient_alice):
     client.force_login(patient_alice)
-    response = client.post(reverse("diagnosis:upload"), {"image": _file(jpeg_bytes()), "body_site": "back"})
+    response = client.post(reverse("diagnosis:upload"), {"image": upload_file(), "body_site": "back"})
     assert response.status_code == 302
     page = client.get(response["Location"]).content.decode()
     assert "Decision support, not a diagnosis" in page
@@ -174,7 +170,9 @@ def test_png_webp_and_iphone_heic_are_accepted_and_stored_as_jpeg(api_as, patien
     Image.new(
         "RGBA" if fmt == "PNG" else "RGB", (320, 240), (200, 120, 100, 255) if fmt == "PNG" else (200, 120, 100)
     ).save(out, format=fmt)
-    response = api_as(patient_alice).post(URL, {"image": _file(out.getvalue(), f"p.{fmt.lower()}")}, format="multipart")
+    response = api_as(patient_alice).post(
+        URL, {"image": upload_file(out.getvalue(), f"p.{fmt.lower()}")}, format="multipart"
+    )
     assert response.status_code == 202, response.content
     stored = Image.open(Submission.objects.get().image.path)
     assert stored.format == "JPEG" and stored.mode == "RGB" and stored.size == (320, 240)

@@ -11,15 +11,13 @@ from diagnosis import services as diagnosis
 from diagnosis.models import Disease, Submission
 from portal.models import AuditEvent
 from tests.factories import DEFAULT_PASSWORD
-from tests.images import jpeg_bytes
+from tests.images import upload_file
 
 pytestmark = pytest.mark.django_db
 
 
 def _submission(patient):
-    f = io.BytesIO(jpeg_bytes())
-    f.name = "a.jpg"
-    return diagnosis.submission_create(patient=patient, image=f, body_site="back", symptoms="itchy")
+    return diagnosis.submission_create(patient=patient, image=upload_file(), body_site="back", symptoms="itchy")
 
 
 def test_patient_downloads_all_their_data_and_it_is_audited(client, patient_alice, patient_bob):
@@ -83,9 +81,7 @@ def test_csrf_is_enforced_on_session_posts(patient_alice):
 
     client = Client(enforce_csrf_checks=True)
     client.force_login(patient_alice)
-    f = io.BytesIO(jpeg_bytes())
-    f.name = "a.jpg"
-    assert client.post(reverse("diagnosis:upload"), {"image": f}).status_code == 403
+    assert client.post(reverse("diagnosis:upload"), {"image": upload_file()}).status_code == 403
     assert client.post("/api/v1/conversations/", {}, content_type="application/json").status_code == 403
 
 
@@ -99,9 +95,7 @@ def test_script_payloads_are_escaped_in_symptoms_and_disease_content(client, pat
 
     seed()
     Disease.objects.create(code="nevus", name="Mole" + PAYLOAD, summary=PAYLOAD, action=PAYLOAD, timeframe=PAYLOAD)
-    f = io.BytesIO(jpeg_bytes())
-    f.name = "a.jpg"
-    submission = diagnosis.submission_create(patient=patient_alice, image=f, symptoms=PAYLOAD)
+    submission = diagnosis.submission_create(patient=patient_alice, image=upload_file(), symptoms=PAYLOAD)
     Prediction.objects.create(
         submission=submission, model_version="t", ranked=[["nevus", 1.0]], top="nevus", inference_ms=1
     )

@@ -1,6 +1,5 @@
 """axe-core on the main pages: no serious or critical accessibility violations."""
 
-import io
 import json
 from pathlib import Path
 
@@ -13,7 +12,7 @@ from diagnosis.models import Prediction, Submission
 from diagnosis.seed import seed as seed_diseases
 from tests.browser.conftest import DESK, PHONE
 from tests.factories import DEFAULT_PASSWORD, NurseFactory, PatientFactory
-from tests.images import jpeg_bytes, png_bytes
+from tests.images import png_bytes, upload_file
 from triage import services as triage
 from triage.seed import seed as seed_levels
 
@@ -29,9 +28,7 @@ def world(transactional_db):
     seed_diseases()
     patient = PatientFactory(username="ally")
     NurseFactory(username="nora")
-    f = io.BytesIO(jpeg_bytes())
-    f.name = "a.jpg"
-    submission = diagnosis.submission_create(patient=patient, image=f, body_site="back")
+    submission = diagnosis.submission_create(patient=patient, image=upload_file(), body_site="back")
     prediction = Prediction(
         submission=submission,
         model_version="t",

@@ -17,19 +17,9 @@ from tests.conftest import database_url_for_worker, wait_for
 from tests.faults.services import RedisServer, WebServer, http, multipart
 from tests.images import real_lesion_paths
 from triage.models import Case
-from triage.seed import seed as seed_levels
 
 pytestmark = [pytest.mark.faults, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 FAST_SWEEP = {"SUBMISSION_STUCK_SECONDS": "4", "SWEEP_INTERVAL_SECONDS": "2", "CELERY_VISIBILITY_TIMEOUT": "8"}
-
-
-@pytest.fixture
-def model(transactional_db):
-    versions = registry.shipped_versions()
-    if not versions:
-        pytest.skip("no shipped model under ml/models (run `make train`)")
-    seed_levels()
-    return registry.model_register(folder=versions[-1], activate=True)
 
 
 @pytest.fixture
@@ -50,7 +40,7 @@ def _all_final(ids) -> bool:
     return Submission.objects.filter(pk__in=ids, status__in=["done", "rejected", "failed"]).count() == len(ids)
 
 
-def test_worker_killed_mid_task_every_submission_finishes_once(model, photos, patient_alice, worker_process):
+def test_worker_killed_mid_task_every_submission_finishes_once(active_model, photos, patient_alice, worker_process):
     # given: a worker busy with a batch of real photos
     first = worker_process(extra_env=FAST_SWEEP)
     ids = [_submit(patient_alice, content).pk for content in photos]
@@ -94,7 +84,9 @@ def _upload_http(web, token, content):
     return http("POST", f"{web.base}/api/v1/submissions/", token, body, ctype)
 
 
-def test_redis_outage_uploads_are_accepted_or_503_never_half_stored_and_all_finish(model, photos, patient_alice, stack):
+def test_redis_outage_uploads_are_accepted_or_503_never_half_stored_and_all_finish(
+    active_model, photos, patient_alice, stack
+):
     web, redis = stack["web"], stack["redis"]
     token = Token.objects.create(user=patient_alice).key
     accepted = []
@@ -139,11 +131,11 @@ def test_database_connection_drop_fails_cleanly_and_recovers(patient_alice, stac
 
 
 def test_corrupt_model_fails_submissions_with_a_reason_and_the_worker_keeps_running(
-    model, photos, patient_alice, worker_process, tmp_path, client
+    active_model, photos, patient_alice, worker_process, tmp_path, client
 ):
     # given: the active model's file is corrupt
     broken = tmp_path / "broken-model"
-    shutil.copytree(registry.resolve_path(model.path), broken)
+    shutil.copytree(registry.resolve_path(active_model.path), broken)
     (broken / "model.tflite").write_bytes(b"\x00garbage" * 1000)
     (broken / "model_card.json").write_text('{"version": "broken-1"}')
     registry.model_register(folder=broken, activate=True)
@@ -157,7 +149,7 @@ def test_corrupt_model_fails_submissions_with_a_reason_and_the_worker_keeps_runn
     assert client.get("/healthz").status_code == 503
     assert worker.proc.poll() is None
     # and once a good model is active again, the same worker classifies without a restart
-    registry.model_activate(model_version=model)
+    registry.model_activate(model_version=active_model)
     sid2 = _submit(patient_alice, photos[1]).pk
     wait_for(lambda: Submission.objects.get(pk=sid2).is_final, timeout=60)
     assert Submission.objects.get(pk=sid2).status == "done"

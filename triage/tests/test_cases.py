@@ -5,7 +5,7 @@ from django.db import connection
 from django.urls import reverse
 
 from diagnosis.models import Prediction, Submission
-from tests.images import jpeg_bytes
+from tests.images import upload_file
 from triage import services
 from triage.models import Case, CaseEvent
 from triage.seed import seed as seed_levels
@@ -15,13 +15,10 @@ Q = "/api/v1/triage/queue/"
 
 
 def _done_submission(patient, ranked, uncertain=False):
-    import io
 
     from diagnosis import services as diagnosis
 
-    f = io.BytesIO(jpeg_bytes())
-    f.name = "a.jpg"
-    submission = diagnosis.submission_create(patient=patient, image=f)
+    submission = diagnosis.submission_create(patient=patient, image=upload_file())
     Prediction.objects.create(
         submission=submission,
         model_version="t",
@@ -273,7 +270,6 @@ def test_overdue_cases_are_flagged_once_audited_and_nurses_emailed(patient_alice
 
 
 def test_sweeper_requeues_stuck_submissions_and_fails_after_retries(patient_alice, monkeypatch):
-    import io
     from datetime import timedelta
 
     from django.utils import timezone
@@ -282,9 +278,7 @@ def test_sweeper_requeues_stuck_submissions_and_fails_after_retries(patient_alic
 
     sent = []
     monkeypatch.setattr(diagnosis, "_enqueue", sent.append)
-    f = io.BytesIO(jpeg_bytes())
-    f.name = "a.jpg"
-    stuck = diagnosis.submission_create(patient=patient_alice, image=f)
+    stuck = diagnosis.submission_create(patient=patient_alice, image=upload_file())
     Submission.objects.filter(pk=stuck.pk).update(updated_at=timezone.now() - timedelta(minutes=10))
     assert diagnosis.submissions_requeue_stuck(older_than_seconds=120) == [stuck.pk]
     assert sent == [stuck.pk]
