@@ -71,9 +71,7 @@ def run_message(knowledge: list[KnowledgeDoc], text: str, threshold: float) -> R
     return Result({}, turn.intent, turn.topic, turn.red_flags, turn.urgency)
 
 
-def run_all(
-    knowledge: list[KnowledgeDoc], rows: Iterable[dict[str, Any]], threshold: float
-) -> list[Result]:
+def run_all(knowledge: list[KnowledgeDoc], rows: Iterable[dict[str, Any]], threshold: float) -> list[Result]:
     """Every message through the engine."""
     results = []
     for row in rows:
@@ -105,9 +103,7 @@ def metrics(results: list[Result]) -> dict[str, Any]:
         code_fp += len(got - exp)
         code_fn += len(exp - got)
 
-    confusion = Counter(
-        (r.row["urgency"] == "emergency", r.urgency == "emergency") for r in results
-    )
+    confusion = Counter((r.row["urgency"] == "emergency", r.urgency == "emergency") for r in results)
     negated = [r for r in results if "-neg-" in r.row["id"]]
     emergencies = [r for r in results if r.row["urgency"] == "emergency"]
     return {
@@ -134,19 +130,10 @@ def print_metrics(part: str, m: dict[str, Any], results: list[Result], verbose: 
     c = m["confusion"]
     print(f"\n== {part}: {m['n']} messages ==")
     print(f"topic accuracy      {m['topic_accuracy']:.3f}  (n={m['topic_n']})")
-    print(
-        f"refusal accuracy    {m['refusal_accuracy']:.3f}  (unanswerable questions, "
-        f"n={m['refusal_n']})"
-    )
+    print(f"refusal accuracy    {m['refusal_accuracy']:.3f}  (unanswerable questions, n={m['refusal_n']})")
     print(f"intent accuracy     {m['intent_accuracy']:.3f}")
-    print(
-        f"red flags by message: recall {m['flag_recall_msg']:.3f}  "
-        f"precision {m['flag_precision_msg']:.3f}"
-    )
-    print(
-        f"red flags by code:    recall {m['flag_recall_code']:.3f}  "
-        f"precision {m['flag_precision_code']:.3f}"
-    )
+    print(f"red flags by message: recall {m['flag_recall_msg']:.3f}  precision {m['flag_precision_msg']:.3f}")
+    print(f"red flags by code:    recall {m['flag_recall_code']:.3f}  precision {m['flag_precision_code']:.3f}")
     print("urgency confusion (rows expected, columns predicted):")
     print("                     emergency  not")
     print(f"  emergency          {c[(True, True)]:9d}  {c[(True, False)]:3d}")
@@ -295,9 +282,7 @@ def tune(knowledge: list[KnowledgeDoc], rows: list[dict[str, Any]]) -> float:
     top = max(s for _, s in scores)
     plateau = [t for t, s in scores if s == top]
     best = plateau[len(plateau) // 2]
-    print(
-        f"best threshold on dev: {best:.2f} ({top:.3f}; plateau {plateau[0]:.2f}-{plateau[-1]:.2f})"
-    )
+    print(f"best threshold on dev: {best:.2f} ({top:.3f}; plateau {plateau[0]:.2f}-{plateau[-1]:.2f})")
     return best
 
 
@@ -329,9 +314,7 @@ def main(argv: list[str] | None = None) -> int:
             if m["negated_flagged"]:
                 failures.append(f"{len(m['negated_flagged'])} held-out negated messages flagged")
             if not m["topic_accuracy"] >= TOPIC_TARGET:
-                failures.append(
-                    f"held-out topic accuracy {m['topic_accuracy']:.3f} < {TOPIC_TARGET}"
-                )
+                failures.append(f"held-out topic accuracy {m['topic_accuracy']:.3f} < {TOPIC_TARGET}")
 
     print("\n== multi-turn stories ==")
     for story in STORIES:

@@ -71,10 +71,10 @@ def model_register(*, folder: Path, activate: bool = False) -> ModelVersion:
 
 @transaction.atomic
 def model_activate(*, model_version: ModelVersion) -> ModelVersion:
+    # Queryset updates, not the instance's (possibly stale) idea of which one is active.
     ModelVersion.objects.filter(active=True).exclude(pk=model_version.pk).update(active=False)
-    if not model_version.active:
-        model_version.active = True
-        model_version.save(update_fields=["active"])
+    ModelVersion.objects.filter(pk=model_version.pk).update(active=True)
+    model_version.active = True
     return model_version
 
 
@@ -93,6 +93,10 @@ def active_model_dir() -> Path:
         raise ModelUnavailable(f"model file for {mv.version} is missing")
     if file_sha256(tflite) != mv.sha256:
         raise ModelUnavailable(f"model file for {mv.version} does not match its registered sha256")
+    with open(tflite, "rb") as fh:
+        # Every TFLite flatbuffer carries the identifier "TFL3" at bytes 4-8.
+        if fh.read(8)[4:8] != b"TFL3":
+            raise ModelUnavailable(f"model file for {mv.version} is not a TFLite model")
     return folder
 
 

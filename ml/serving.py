@@ -23,8 +23,21 @@ def active_classifier():
             try:
                 clf = Classifier(folder)
             except Exception as exc:  # a corrupt file must read as "model unavailable", not a crash loop
-                raise registry.ModelUnavailable(f"model in {folder.name} cannot be loaded: {exc}") from exc
+                error = registry.ModelUnavailable(f"model in {folder.name} cannot be loaded: {exc}")
+                _report(error=str(error))
+                raise error from exc
             _loaded.clear()
             _loaded.update(key=key, classifier=clf)
             log.info("loaded model %s in process %s", clf.version, os.getpid())
+            _report(version=clf.version)
         return _loaded["classifier"]
+
+
+def _report(*, version: str = "", error: str = "") -> None:
+    """Tell /healthz (through the heartbeat row) what this worker can serve; never fail a task."""
+    from portal.tasks import worker_report
+
+    try:
+        worker_report(model_version=version, model_error=error)
+    except Exception as exc:  # the database may be the thing that is down
+        log.warning("could not record the model status: %s", exc)

@@ -39,7 +39,7 @@ def _load_model_after_fork(**kwargs) -> None:
 def classify_submission(self, submission_id: int) -> str:
     """Gate, classify and triage one submission. Safe to run twice: a final one is skipped."""
     from diagnosis import services as diagnosis
-    from ml.gate import check_image
+    from ml.gate import MESSAGES, GateResult, check_image
     from ml.serving import active_classifier
     from triage.services import case_assess_submission
 
@@ -50,12 +50,16 @@ def classify_submission(self, submission_id: int) -> str:
         classifier = active_classifier()
         with submission.image.open("rb") as fh, Image.open(fh) as image:
             image.load()
-            gate = check_image(image)
-            if not gate.ok:
-                diagnosis.submission_reject(submission=submission, message=gate.message)
-                case_assess_submission(submission=submission)
-                return "rejected"
-            result = classifier.predict(image, heatmap=True)
+            # Cheap pixel checks first; the model's own out-of-distribution score comes with the
+            # one prediction below, so the image is never run through the model twice.
+            gate = check_image(image, model_check=False)
+            result = classifier.predict(image, heatmap=True) if gate.ok else None
+        if gate.ok and result.out_of_distribution:
+            gate = GateResult(ok=False, code="not_skin", message=MESSAGES["not_skin"])
+        if not gate.ok:
+            diagnosis.submission_reject(submission=submission, message=gate.message)
+            case_assess_submission(submission=submission)
+            return "rejected"
         diagnosis.submission_record_prediction(submission=submission, result=result, thresholds=classifier.thresholds)
         case_assess_submission(submission=submission)
         return "done"

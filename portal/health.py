@@ -49,10 +49,22 @@ def check_broker() -> str:
 
 def check_model() -> str | None:
     """The active model's version, or None when no usable model is registered."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
     from ml import registry
+    from portal.models import WorkerHeartbeat
 
     try:
-        return registry.active_version_checked()
+        version = registry.active_version_checked()
     except Exception as exc:
         log.warning("health: model unavailable: %s", exc)
         return None
+    # The file looks right; a worker that recently failed to load it knows better.
+    recent = timezone.now() - timedelta(minutes=2)
+    failing = WorkerHeartbeat.objects.filter(seen_at__gte=recent).exclude(model_error="").order_by("-seen_at").first()
+    if failing is not None:
+        log.warning("health: worker %s cannot load the model: %s", failing.hostname, failing.model_error)
+        return None
+    return version

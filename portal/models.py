@@ -8,6 +8,8 @@ class WorkerHeartbeat(models.Model):
 
     hostname = models.CharField(max_length=255, unique=True)
     model_version = models.CharField(max_length=64, blank=True)
+    # Why the worker could not load the active model, if it could not; empty when it is serving.
+    model_error = models.CharField(max_length=500, blank=True)
     seen_at = models.DateTimeField()
 
     def __str__(self) -> str:

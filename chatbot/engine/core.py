@@ -122,9 +122,7 @@ class Engine:
             question = False
 
         if new_flags or context_flags:
-            return self._finish_turn(
-                state, self._emergency_text(context_flags + new_flags), "red_flag"
-            )
+            return self._finish_turn(state, self._emergency_text(context_flags + new_flags), "red_flag")
 
         if question:
             return self._answer_question(state, text, found)
@@ -181,11 +179,7 @@ class Engine:
             # cost of forgetting a warning sign is higher than that of keeping it.
             if old is True and value is not True:
                 continue
-            if (
-                slot == "duration_days"
-                and isinstance(old, float)
-                and state.get("pending") != "duration_days"
-            ):
+            if slot == "duration_days" and isinstance(old, float) and state.get("pending") != "duration_days":
                 continue
             slots[slot] = value
         duration = slots.get("duration_days")
@@ -193,9 +187,7 @@ class Engine:
             # A spot younger than four weeks cannot yet be "not healed after 4 weeks".
             slots["non_healing"] = False
 
-    def _apply_answer(
-        self, state: dict[str, Any], pending: str, text: str, found: Mapping[str, Any]
-    ) -> bool:
+    def _apply_answer(self, state: dict[str, Any], pending: str, text: str, found: Mapping[str, Any]) -> bool:
         """Read a reply as the answer to the pending question; False if it answered nothing."""
         q = interview.QUESTIONS[pending]
         yn = nlu.yes_no(text)
@@ -307,10 +299,7 @@ class Engine:
             "Why: " + "; ".join(state["reasons"]) + ".",
         ]
         if state["urgency"] == "routine":
-            lines.append(
-                "Check it once a month with the ABCDE rule (Asymmetry, Border, "
-                "Colour, Diameter, Evolving)."
-            )
+            lines.append("Check it once a month with the ABCDE rule (Asymmetry, Border, Colour, Diameter, Evolving).")
         lines.append(
             "A nurse will review your case. If you develop a fever with a spreading rash, "
             "blistering skin, or bleeding that will not stop, seek emergency care straight "
@@ -357,10 +346,7 @@ class Engine:
             )
             topic, sources = None, []
         else:
-            body = (
-                f'From our information on "{ans.doc.title}": {ans.excerpt}\n\n'
-                f"(Source: {ans.doc.title}. {NOTICE})"
-            )
+            body = f'From our information on "{ans.doc.title}": {ans.excerpt}\n\n(Source: {ans.doc.title}. {NOTICE})'
             topic, sources = ans.doc.id, [{"id": ans.doc.id, "title": ans.doc.title}]
         if state["red_flags"]:
             tail = self._emergency_reminder(state)
@@ -394,9 +380,7 @@ class Engine:
             triage_level=state["triage_level"],
             intent=intent,
             # Until an urgency is reported, the reasons are the checklist items found so far.
-            reasons=list(state["reasons"])
-            if state["urgency"]
-            else interview.seven_point(state["slots"])[1],
+            reasons=list(state["reasons"]) if state["urgency"] else interview.seven_point(state["slots"])[1],
             finished=bool(state["finished"]),
         )
 

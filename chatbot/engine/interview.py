@@ -307,8 +307,7 @@ QUESTIONS: dict[str, Question] = {
         Question(
             "duration_days",
             ("duration_days",),
-            "How long have you had this spot or mole? (for example '3 weeks', "
-            "'since March' or 'years')",
+            "How long have you had this spot or mole? (for example '3 weeks', 'since March' or 'years')",
         ),
         Question(
             "change",
@@ -348,14 +347,11 @@ QUESTIONS: dict[str, Question] = {
             ("sensation",),
             "Does it itch, hurt, tingle or feel different from the skin around it?",
         ),
-        Question(
-            "inflammation", ("inflammation",), "Is the skin around it red, swollen or inflamed?"
-        ),
+        Question("inflammation", ("inflammation",), "Is the skin around it red, swollen or inflamed?"),
         Question(
             "diameter_mm",
             ("diameter_mm",),
-            "Roughly how wide is it at its widest point? (for example 'about 5 mm', "
-            "'1 cm' or 'the size of a pea')",
+            "Roughly how wide is it at its widest point? (for example 'about 5 mm', '1 cm' or 'the size of a pea')",
         ),
         Question(
             "safety",
@@ -417,9 +413,7 @@ GROUPS: tuple[str, ...] = (
 _LESION_GROUPS = frozenset({"change", "surface", "feeling", "diameter_mm", "risk"})
 
 
-def next_question(
-    resolved: Mapping[str, Any], asked: list[str], urgent: bool, fever_first: bool
-) -> Question | None:
+def next_question(resolved: Mapping[str, Any], asked: list[str], urgent: bool, fever_first: bool) -> Question | None:
     """The next question to ask, or None when the interview is complete."""
     if fever_first and "fever_unwell" not in resolved:
         return QUESTIONS["fever_unwell"]
@@ -515,20 +509,14 @@ def judge(
     """Urgency per TRIAGE.md: red flag > urgent (7-point 3+, bleeding growth, SCC risk) > soon."""
     score, score_reasons = seven_point(slots)
     if red_flags:
-        return Judgement(
-            "emergency", 1, score, [f"Emergency sign: {flag_labels.get(c, c)}" for c in red_flags]
-        )
+        return Judgement("emergency", 1, score, [f"Emergency sign: {flag_labels.get(c, c)}" for c in red_flags])
     urgent: list[str] = []
     if score is not None and score >= 3:
         urgent.append(f"7-point checklist score {score} (3 or more means urgent referral)")
     if slots.get("bleeding") is True and slots.get("size_change") is True:
         urgent.append("A growing lesion that bleeds, oozes or crusts")
-    if slots.get("immunosuppressed") is True and (
-        slots.get("size_change") is True or slots.get("non_healing") is True
-    ):
-        urgent.append(
-            "A new, growing or non-healing lesion in someone with a weakened immune system"
-        )
+    if slots.get("immunosuppressed") is True and (slots.get("size_change") is True or slots.get("non_healing") is True):
+        urgent.append("A new, growing or non-healing lesion in someone with a weakened immune system")
     if slots.get("non_healing") is True and slots.get("size_change") is True:
         urgent.append("A growing sore that has not healed")
     top = context.get("top_class")

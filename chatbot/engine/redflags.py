@@ -12,8 +12,7 @@ from .nlu import Polarity, normalise, polarity, rx
 RED_FLAGS: dict[str, str] = {
     "widespread_blistering": "blistering or peeling skin, or sores in the mouth, eyes or genitals",
     "erythroderma": "red skin over most of the body",
-    "non_blanching_rash_fever": "a rash that does not fade under pressure, with fever or "
-    "feeling unwell",
+    "non_blanching_rash_fever": "a rash that does not fade under pressure, with fever or feeling unwell",
     "eczema_herpeticum": "painful clustered blisters or sores on eczema",
     "spreading_infection": "hot, painful redness that is spreading, with fever or feeling unwell",
     "drug_reaction_fever": "a rash with fever or swelling after starting a new medicine",
@@ -142,9 +141,7 @@ FEATURES: dict[str, re.Pattern[str]] = {
         r"(painful|sore|weeping|crusted|oozing|spreading) (little |small )?(blisters|sores)",
         r"(blisters|sores) (that are |are )?(spreading|painful|weeping)",
     ),
-    "near_eye": rx(
-        r"(near|around|close to|next to|by|on) (my |his |her |the )?(eye|eyes|eyelids?)"
-    ),
+    "near_eye": rx(r"(near|around|close to|next to|by|on) (my |his |her |the )?(eye|eyes|eyelids?)"),
     "red_skin": rx(
         r"red\b",
         r"redder",
@@ -376,7 +373,5 @@ def _sjs_like(has: Callable[..., bool], unwell: bool, rashy: bool) -> bool:
         and (has("widespread", "mucosal", "blisters", "new_drug") or unwell)
         and not (has("sunburn") and not unwell and not has("mucosal", "blisters"))
     )
-    mucosal = has("mucosal") and (
-        has("blisters", "peeling") or (rashy and (has("new_drug") or unwell))
-    )
+    mucosal = has("mucosal") and (has("blisters", "peeling") or (rashy and (has("new_drug") or unwell)))
     return blisters or peeling or mucosal

@@ -211,16 +211,10 @@ def _definition_subject(question: str) -> str | None:
 def _distinctive_aliases(docs: list[KnowledgeDoc]) -> list[tuple[str, ...]]:
     """Disease aliases that at most one FAQ entry uses: an everyday word such as "mole" names
     a disease page but also half the FAQ, so it must not pull questions to the page."""
-    faq_heads = [
-        " " + clean_query(" ".join([d.title, *d.keywords])) + " "
-        for d in docs
-        if d.source != "disease"
-    ]
+    faq_heads = [" " + clean_query(" ".join([d.title, *d.keywords])) + " " for d in docs if d.source != "disease"]
     out = []
     for d in docs:
-        names = {
-            a for a in _aliases(d) if sum(f" {a} " in h or f" {a}s " in h for h in faq_heads) <= 1
-        }
+        names = {a for a in _aliases(d) if sum(f" {a} " in h or f" {a}s " in h for h in faq_heads) <= 1}
         out.append(tuple(sorted(names)))
     return out
 
@@ -277,8 +271,7 @@ class Retriever:
         bonus = np.array(
             [
                 NAME_BONUS
-                if any(f" {a}" in padded for a in self._aliases[i])
-                or (defined and defined in _aliases(self.docs[i]))
+                if any(f" {a}" in padded for a in self._aliases[i]) or (defined and defined in _aliases(self.docs[i]))
                 else 0.0
                 for i in range(len(self.docs))
             ]
@@ -439,8 +432,6 @@ def doc_from_faq(row: dict[str, Any]) -> KnowledgeDoc:
     )
 
 
-def build_knowledge(
-    diseases: list[dict[str, Any]], faqs: list[dict[str, Any]]
-) -> list[KnowledgeDoc]:
+def build_knowledge(diseases: list[dict[str, Any]], faqs: list[dict[str, Any]]) -> list[KnowledgeDoc]:
     """The whole knowledge base from seed or admin rows (plain dicts)."""
     return [doc_from_disease(d) for d in diseases] + [doc_from_faq(f) for f in faqs]

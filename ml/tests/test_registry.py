@@ -17,7 +17,8 @@ def model_root(tmp_path, settings):
     for version in ("v-2026-1", "v-2026-2"):
         folder = tmp_path / version
         folder.mkdir()
-        (folder / "model.tflite").write_bytes(b"not really a model " + version.encode())
+        # A TFLite header ("TFL3" at bytes 4-8) followed by garbage: passes the cheap check only.
+        (folder / "model.tflite").write_bytes(b"\x00\x00\x00\x00TFL3 not really a model " + version.encode())
         (folder / "labels.json").write_text(json.dumps(["a", "b"]))
         card = {"version": version, "metrics": {"test": {"balanced_accuracy": 0.7}}, "thresholds": {"melanoma": 0.2}}
         (folder / "model_card.json").write_text(json.dumps(card))
@@ -66,5 +67,30 @@ def test_healthz_is_503_when_the_model_is_corrupt(client, model_root):
 
 def test_register_refuses_an_incomplete_folder(model_root):
     (model_root / "v-2026-1" / "labels.json").unlink()
-    with pytest.raises(Exception, match="missing labels.json"):
+    with pytest.raises(Exception, match=r"missing labels\.json"):
         call_command("register_model", str(model_root / "v-2026-1"))
+
+
+def test_a_file_that_is_not_tflite_at_all_is_unavailable(model_root):
+    (model_root / "v-2026-1" / "model.tflite").write_bytes(b"%PDF-1.4 definitely not a model")
+    registry.model_register(folder=model_root / "v-2026-1", activate=True)
+    with pytest.raises(registry.ModelUnavailable, match="not a TFLite model"):
+        registry.active_model_dir()
+
+
+def test_a_worker_that_cannot_load_the_model_turns_health_503(client, model_root, monkeypatch):
+    from portal import health
+    from portal.tasks import worker_heartbeat
+
+    monkeypatch.setattr(health, "check_broker", lambda: "ok")
+    registry.model_register(folder=model_root / "v-2026-1", activate=True)
+    worker_heartbeat("worker-a")  # the worker tries to load the (garbage) model and reports
+    response = client.get("/healthz")
+    assert response.status_code == 503 and response.json()["model"] == "unavailable"
+
+
+def test_reactivating_from_a_stale_instance_still_leaves_one_active(model_root):
+    first = registry.model_register(folder=model_root / "v-2026-1", activate=True)
+    registry.model_register(folder=model_root / "v-2026-2", activate=True)
+    registry.model_activate(model_version=first)  # `first` still believes it is active
+    assert registry.active_model().version == "v-2026-1"

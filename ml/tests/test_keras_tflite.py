@@ -1,0 +1,34 @@
+"""The shipped .tflite must reproduce the saved Keras model on real test images."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+
+def test_keras_vs_tflite(shipped_model_dir: Path, isic_test_images: list[tuple[Path, str]]) -> None:
+    pytest.importorskip("tensorflow", reason="TensorFlow (requirements-train.txt) not installed")
+    keras = pytest.importorskip("keras")
+    from ml.inference import Classifier, preprocess
+    from ml.training import model as _custom_layers  # noqa: F401  (registers TTA layers)
+
+    keras_path = shipped_model_dir / "keras_model.keras"
+    if not keras_path.exists():
+        pytest.skip(f"{keras_path} missing")
+    assert keras_path.stat().st_size < 12 * 1024 * 1024
+    kmodel = keras.models.load_model(keras_path)
+    clf = Classifier(shipped_model_dir)
+    diffs, same_top = [], []
+    for path, _ in isic_test_images:
+        with Image.open(path) as im:
+            x = preprocess(im, clf.input_size)
+            res = clf.predict(im, heatmap=False)
+        k = np.asarray(kmodel(x[None], training=False)[0])[0]
+        t = np.array([res.probabilities[c] for c in clf.labels])
+        diffs.append(float(np.abs(k - t).max()))
+        same_top.append(int(k.argmax()) == int(t.argmax()))
+    assert len(diffs) >= 16
+    assert max(diffs) < 1e-3 or all(same_top), (max(diffs), same_top)

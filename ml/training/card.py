@@ -1,0 +1,73 @@
+"""Static parts of the model card (shared by export and evaluate; no TensorFlow import)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+
+DATA = {
+    "train_val_test": {
+        "name": "isic8-180",
+        "description": "2,143 dermoscopic images (ISIC Archive; 1,436 of them HAM10000), 8 "
+        "classes, 180x180, cleaned of duplicates/label errors, split by lesion (seed 20261126)",
+        "source_repository": "AmitBytesSage/Melanoma-Skin-Cancer-Detection-Model",
+    },
+    "extra_training": {
+        "name": "isic-extra",
+        "description": "extra HAM10000 (200x150) and ISIC-2017 (224x224) training images, "
+        "none from isic8-180 val/test lesions; used only if it helped on val",
+    },
+    "credits": [
+        "ISIC Archive, International Skin Imaging Collaboration (https://www.isic-archive.com)",
+        "HAM10000: Tschandl P., Rosendahl C., Kittler H. The HAM10000 dataset, a large "
+        "collection of multi-source dermatoscopic images of common pigmented skin lesions. "
+        "Sci Data 5, 180161 (2018). doi:10.7910/DVN/DBW86T",
+        "ISIC 2017 challenge: Codella N. et al., ISBI 2018",
+        "MobileNetV2 ImageNet weights: TF-slim checkpoint (Apache-2.0) via JonathanCMitchell/mobilenet_v2_keras (MIT)",
+    ],
+}
+
+INTENDED_USE = (
+    "Clinical decision support inside SkinTriage: ranks 8 lesion types for a dermoscopic "
+    "image to help a clinician prioritise review. It is NOT a diagnosis and must not be "
+    "shown to patients as one; every image still needs clinician review, and suspicious "
+    "lesions need biopsy/histopathology regardless of the model output."
+)
+
+LIMITS = [
+    "Dermoscopic images only: trained on dermatoscope photos; ordinary phone photos of skin "
+    "are out of distribution even when they pass the input gate.",
+    "8 classes only: any other condition (e.g. seborrheic keratosis as a separate class, "
+    "inflammatory disease, Merkel cell carcinoma) is forced into one of these 8.",
+    "Skin-tone coverage unknown: the source data is mostly fair-skinned European/Australian "
+    "patients; performance on darker skin types has not been measured.",
+    "Low resolution: images are squash-resized to the model input (from 180x180 sources), fine "
+    "dermoscopic structures are lost.",
+    "Small data: 1,488 training images; val/test have 330/325 images, so metrics carry wide "
+    "confidence intervals (e.g. +-0.05 on accuracy).",
+    "SCC label follows ISIC-2019 ground truth (HAM10000 'akiec' images), so SCC and "
+    "actinic keratosis/Bowen's disease overlap.",
+]
+
+LICENCE = (
+    "Model weights derive from training data under CC BY-NC-SA 4.0 (HAM10000) and per-image "
+    "ISIC licences (CC-0/CC-BY/CC-BY-NC): treat the model as NON-COMMERCIAL research/teaching "
+    "use only. Backbone weights: Apache-2.0."
+)
+
+
+def sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            h.update(chunk)
+    return h.hexdigest()
+
+
+def read_card(version_dir: Path) -> dict:
+    return json.loads((version_dir / "model_card.json").read_text())
+
+
+def write_card(version_dir: Path, card: dict) -> None:
+    (version_dir / "model_card.json").write_text(json.dumps(card, indent=2) + "\n")

@@ -1,0 +1,176 @@
+"""Export a trained backbone + head as the shipped version folder.
+
+Called as the last step of ``python -m ml.training.train``. ``python -m ml.training.export
+--model ml/models/<version>`` re-converts an existing ``keras_model.keras`` to TFLite (e.g.
+after a TensorFlow upgrade) and refreshes the sha256 in the card.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from ml.training.card import DATA, INTENDED_USE, LICENCE, LIMITS, read_card, sha256, write_card
+from ml.training.data import LABELS
+
+MAX_TFLITE_BYTES = 10 * 1024 * 1024
+
+
+def next_version(out: Path, prefix: str = "mnv2") -> str:
+    day = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
+    n = 1
+    while (out / f"{prefix}-{day}-{n}").exists():
+        n += 1
+    return f"{prefix}-{day}-{n}"
+
+
+def to_tflite(model: Any, path: Path, tf: Any) -> None:
+    conv = tf.lite.TFLiteConverter.from_keras_model(model)
+    data = conv.convert()
+    if len(data) > MAX_TFLITE_BYTES:
+        # float16 weights halve the size with negligible accuracy change on this model.
+        conv = tf.lite.TFLiteConverter.from_keras_model(model)
+        conv.optimizations = [tf.lite.Optimize.DEFAULT]
+        conv.target_spec.supported_types = [tf.float16]
+        data = conv.convert()
+    path.write_bytes(data)
+
+
+def check_agreement(model: Any, tflite_path: Path, images: np.ndarray) -> float:
+    """Max |keras - tflite| probability difference on a few real images."""
+    from ai_edge_litert.interpreter import Interpreter
+
+    interp = Interpreter(str(tflite_path), num_threads=2)
+    interp.allocate_tensors()
+    inp = interp.get_input_details()[0]["index"]
+    out = next(d["index"] for d in interp.get_output_details() if len(d["shape"]) == 2)
+    worst = 0.0
+    for img in images:
+        x = img[None].astype(np.float32)
+        k = model(x, training=False)[0].numpy()
+        interp.set_tensor(inp, x)
+        interp.invoke()
+        worst = max(worst, float(np.abs(interp.get_tensor(out) - k).max()))
+    return worst
+
+
+def export_version(
+    *,
+    bb: Any,
+    head: Any,
+    args: Any,
+    temperature: float,
+    use_tta: bool,
+    thresholds: dict[str, float],
+    uncertain_cut: float,
+    val_metrics: dict,
+    history: list[dict],
+    train_seconds: float,
+    split_counts: dict,
+    extra_counts: dict,
+    val_images: np.ndarray,
+    ood_stats: dict[str, np.ndarray],
+    tf: Any,
+) -> Path:
+    from ml.training import model as MD
+    from ml.training.train import EXPERIMENTS_LOG
+
+    out = Path(args.out)
+    version = args.version or next_version(out)
+    vdir = out / version
+    vdir.mkdir(parents=True, exist_ok=False)
+
+    model = MD.export_model(bb, head, args.size, temperature, use_tta)
+    model.save(vdir / "keras_model.keras")
+    to_tflite(model, vdir / "model.tflite", tf)
+    diff = check_agreement(model, vdir / "model.tflite", val_images)
+    (vdir / "labels.json").write_text(json.dumps(LABELS, indent=1) + "\n")
+    np.savez(vdir / "ood_stats.npz", **ood_stats)
+
+    experiments = json.loads(EXPERIMENTS_LOG.read_text()) if EXPERIMENTS_LOG.exists() else []
+    card = {
+        "version": version,
+        "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "architecture": f"MobileNetV2 alpha {args.alpha} (ImageNet init), GAP, dropout "
+        f"{args.dropout}, dense 8; fine-tuned above {args.cut}, BatchNorm frozen",
+        "labels": LABELS,
+        "input": {
+            "size": [args.size, args.size],
+            "format": "float32 [1,H,W,3] RGB 0..255",
+            "resize": "PIL convert('RGB') then resize((H, W), BILINEAR) on the whole image "
+            "(squash, no crop), as in training",
+            "preprocessing_in_graph": "x / 127.5 - 1",
+        },
+        "outputs": {
+            "probabilities": "[1,8] calibrated softmax(logits / T), labels.json order",
+            "cam": "[1,h,w,8] per-class activation maps (dense layer at each position)",
+        },
+        "tta": "mean logits of image and its horizontal mirror (in graph)" if use_tta else None,
+        "temperature": temperature,
+        "thresholds": thresholds,
+        "threshold_rule": "flag class c when p(c) >= thresholds[c]; thresholds are the largest "
+        "values reaching val recall >= 0.90 (melanoma) / 0.85 (SCC, BCC)",
+        "uncertain_rule": {
+            "top_probability_below": uncertain_cut,
+            "description": "uncertain when the calibrated top probability is below this cut "
+            "(smallest cut at which val cases above it are >= 85% correct)",
+        },
+        "data": DATA,
+        "split_counts": split_counts,
+        "extra_training_counts": extra_counts,
+        "training": {
+            "config": {
+                k: v
+                for k, v in vars(args).items()
+                if k not in {"data_dir", "extra_data_dir", "weights", "out", "cache_dir", "experiment"}
+            },
+            "history": history,
+            "seconds": round(train_seconds, 1),
+        },
+        "training_time_seconds": round(train_seconds, 1),
+        "metrics": {"val": val_metrics},
+        "experiments": experiments,
+        "keras_tflite_max_abs_diff_val20": diff,
+        "ood": {
+            "file": "ood_stats.npz",
+            "rule": "out_of_distribution when ml.inference.ood_score (cosine distance of the "
+            "pooled features to the k-th nearest training image, k=10) > threshold (99th "
+            "percentile of val); used by ml.gate as a 'not_skin' refusal",
+            "threshold": float(ood_stats["threshold"]),
+        },
+        "intended_use": INTENDED_USE,
+        "limits": LIMITS,
+        "licence": LICENCE,
+        "model_sha256": sha256(vdir / "model.tflite"),
+        "model_bytes": (vdir / "model.tflite").stat().st_size,
+    }
+    write_card(vdir, card)
+    return vdir
+
+
+def main(argv: list[str] | None = None) -> None:
+    p = argparse.ArgumentParser(description=__doc__)
+    p.add_argument("--model", required=True, help="version folder with keras_model.keras")
+    a = p.parse_args(argv)
+    import keras
+    import tensorflow as tf
+
+    from ml.training import model as _custom_layers  # noqa: F401  (registers TTA layers)
+
+    vdir = Path(a.model)
+    model = keras.models.load_model(vdir / "keras_model.keras")
+    to_tflite(model, vdir / "model.tflite", tf)
+    card = read_card(vdir)
+    card["model_sha256"] = sha256(vdir / "model.tflite")
+    card["model_bytes"] = (vdir / "model.tflite").stat().st_size
+    write_card(vdir, card)
+    print(f"re-exported {vdir / 'model.tflite'} sha256={card['model_sha256']}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,91 @@
+"""Numpy-only metrics, calibration and threshold selection (no TensorFlow import)."""
+
+from __future__ import annotations
+
+import itertools
+
+import numpy as np
+
+
+def softmax(logits: np.ndarray, temperature: float = 1.0) -> np.ndarray:
+    z = logits / temperature
+    z = z - z.max(axis=1, keepdims=True)
+    e = np.exp(z)
+    return e / e.sum(axis=1, keepdims=True)
+
+
+def balanced_accuracy(y: np.ndarray, pred: np.ndarray, n_classes: int) -> float:
+    recalls = [np.mean(pred[y == c] == c) for c in range(n_classes) if np.any(y == c)]
+    return float(np.mean(recalls))
+
+
+def nll(probs: np.ndarray, y: np.ndarray) -> float:
+    return float(-np.mean(np.log(np.clip(probs[np.arange(len(y)), y], 1e-12, None))))
+
+
+def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
+    """Temperature minimising NLL on held-out logits (1-D search, coarse then fine, in log T)."""
+    grid = np.exp(np.linspace(np.log(0.2), np.log(10.0), 400))
+    losses = [nll(softmax(logits, t), y) for t in grid]
+    best = grid[int(np.argmin(losses))]
+    fine = np.exp(np.linspace(np.log(best) - 0.02, np.log(best) + 0.02, 200))
+    losses = [nll(softmax(logits, t), y) for t in fine]
+    return float(fine[int(np.argmin(losses))])
+
+
+def ece(probs: np.ndarray, y: np.ndarray, bins: int = 15) -> float:
+    """Expected calibration error of the top-1 confidence, equal-width bins."""
+    conf = probs.max(axis=1)
+    correct = probs.argmax(axis=1) == y
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    total = 0.0
+    for lo, hi in itertools.pairwise(edges):
+        m = (conf > lo) & (conf <= hi)
+        if m.any():
+            total += m.mean() * abs(conf[m].mean() - correct[m].mean())
+    return float(total)
+
+
+def reliability_bins(probs: np.ndarray, y: np.ndarray, bins: int = 15) -> list[dict]:
+    conf = probs.max(axis=1)
+    correct = probs.argmax(axis=1) == y
+    edges = np.linspace(0.0, 1.0, bins + 1)
+    out = []
+    for lo, hi in itertools.pairwise(edges):
+        m = (conf > lo) & (conf <= hi)
+        out.append(
+            {
+                "lo": float(lo),
+                "hi": float(hi),
+                "count": int(m.sum()),
+                "confidence": float(conf[m].mean()) if m.any() else None,
+                "accuracy": float(correct[m].mean()) if m.any() else None,
+            }
+        )
+    return out
+
+
+def sensitivity_threshold(scores: np.ndarray, positive: np.ndarray, target: float) -> float:
+    """Largest threshold t with recall(score >= t) >= target on these (validation) scores.
+
+    The largest such t keeps specificity as high as possible; it is nudged down to halfway to
+    the next lower positive score so a tiny shift in the scores does not drop a case.
+    """
+    pos = np.sort(scores[positive])[::-1]
+    if len(pos) == 0:
+        return 0.5
+    k = int(np.ceil(target * len(pos)))  # need at least k positives at or above t
+    t = pos[k - 1]
+    nxt = pos[k] if k < len(pos) else 0.0
+    return float((t + nxt) / 2.0)
+
+
+def confusion(y: np.ndarray, pred: np.ndarray, n: int) -> np.ndarray:
+    cm = np.zeros((n, n), dtype=np.int64)
+    np.add.at(cm, (y, pred), 1)
+    return cm
+
+
+def top_k_accuracy(probs: np.ndarray, y: np.ndarray, k: int) -> float:
+    topk = np.argsort(-probs, axis=1)[:, :k]
+    return float(np.mean([y[i] in topk[i] for i in range(len(y))]))

@@ -1,0 +1,187 @@
+"""MobileNetV2 pieces: frozen bottom, trainable top, and the exported end-to-end model.
+
+Training runs in two halves to fit a 2-core CPU budget: the lower blocks are frozen, so their
+output for a set of pre-augmented copies of each image is computed once ("feature cache"), and
+only the upper blocks + head are trained on it. The exported model re-joins the very same layer
+objects behind the preprocessing, so what ships is an ordinary end-to-end MobileNetV2.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from ml.training.data import LABELS
+
+N_CLASSES = len(LABELS)
+
+
+def build_backbone(size: int, alpha: float, weights: Path) -> keras.Model:
+    if not weights.exists():
+        raise FileNotFoundError(f"MobileNetV2 weights not found at {weights}")
+    bb = keras.applications.MobileNetV2(
+        input_shape=(size, size, 3), alpha=alpha, include_top=False, weights=str(weights)
+    )
+    # BatchNorm stays in inference mode everywhere: with ~1.5k images, re-estimating BN
+    # statistics on small batches hurts more than it helps (Keras 3 runs a non-trainable BN
+    # layer in inference mode even when the model is called with training=True).
+    for layer in bb.layers:
+        if isinstance(layer, keras.layers.BatchNormalization):
+            layer.trainable = False
+    return bb
+
+
+def preprocess_layer() -> keras.layers.Layer:
+    # Same as mobilenet_v2.preprocess_input: x / 127.5 - 1, kept inside the graph so callers
+    # feed raw RGB 0..255.
+    return keras.layers.Rescaling(1.0 / 127.5, offset=-1.0, name="preprocess")
+
+
+def bottom_model(bb: keras.Model, cut: str) -> keras.Model:
+    inp = keras.Input(bb.input.shape[1:], name="rgb")
+    x = preprocess_layer()(inp)
+    feats = keras.Model(bb.input, bb.get_layer(cut).output)(x)
+    return keras.Model(inp, feats, name="bottom")
+
+
+def _layers_after(bb: keras.Model, cut: str) -> list[keras.layers.Layer]:
+    names = [layer.name for layer in bb.layers]
+    return bb.layers[names.index(cut) + 1 :]
+
+
+def apply_top(bb: keras.Model, cut: str, x: tf.Tensor) -> tf.Tensor:
+    """Re-apply the backbone layers above ``cut`` to ``x`` (shares the layer objects).
+
+    ``cut`` must be a point no skip connection crosses (e.g. ``block_12_add``, where block 13
+    downsamples), which holds for every ``block_N_add``/``block_N_project_BN`` tensor fed only
+    forward.
+    """
+    tensors: dict[str, tf.Tensor] = {cut: x}
+    for layer in _layers_after(bb, cut):
+        inbound = layer.input if isinstance(layer.input, list) else [layer.input]
+        args = [tensors[t._keras_history.operation.name] for t in inbound]
+        tensors[layer.name] = layer(args if len(args) > 1 else args[0])
+    return tensors[bb.layers[-1].name]
+
+
+def top_layers(bb: keras.Model, cut: str) -> list[keras.layers.Layer]:
+    return [layer for layer in _layers_after(bb, cut) if layer.weights]
+
+
+class Head:
+    """GAP -> Dropout -> Dense logits. Kept as objects so the exported model can reuse them."""
+
+    def __init__(self, dropout: float, l2: float = 1e-4) -> None:
+        self.pool = keras.layers.GlobalAveragePooling2D(name="gap")
+        self.drop = keras.layers.Dropout(dropout, name="head_dropout")
+        self.dense = keras.layers.Dense(N_CLASSES, name="logits", kernel_regularizer=keras.regularizers.L2(l2))
+
+    def __call__(self, fmap: tf.Tensor) -> tf.Tensor:
+        return self.dense(self.drop(self.pool(fmap)))
+
+
+def top_model(bb: keras.Model, cut: str, head: Head) -> keras.Model:
+    inp = keras.Input(bb.get_layer(cut).output.shape[1:], name="cut_features")
+    return keras.Model(inp, head(apply_top(bb, cut, inp)), name="top")
+
+
+def pooled_model(bb: keras.Model, cut: str) -> keras.Model:
+    inp = keras.Input(bb.get_layer(cut).output.shape[1:], name="cut_features")
+    return keras.Model(inp, keras.layers.GlobalAveragePooling2D()(apply_top(bb, cut, inp)), name="pooled")
+
+
+@keras.saving.register_keras_serializable(package="skintriage")
+class FlipTTA(keras.layers.Layer):
+    """Stacks the image and its horizontal mirror along the batch axis (batch must be 1..n)."""
+
+    def call(self, x: tf.Tensor) -> tf.Tensor:
+        return tf.concat([x, tf.reverse(x, axis=[2])], axis=0)
+
+
+@keras.saving.register_keras_serializable(package="skintriage")
+class MeanTTA(keras.layers.Layer):
+    """Averages logits of the two TTA views back to the original batch size."""
+
+    def call(self, x: tf.Tensor) -> tf.Tensor:
+        a, b = tf.split(x, 2, axis=0)
+        return (a + b) / 2.0
+
+
+@keras.saving.register_keras_serializable(package="skintriage")
+class FirstHalf(keras.layers.Layer):
+    """Keeps the un-flipped half of a TTA batch (used for the CAM output)."""
+
+    def call(self, x: tf.Tensor) -> tf.Tensor:
+        return tf.split(x, 2, axis=0)[0]
+
+
+def export_model(bb: keras.Model, head: Head, size: int, temperature: float, tta: bool) -> keras.Model:
+    """End-to-end model: RGB 0..255 -> (calibrated probabilities, per-class CAM maps).
+
+    Output 1 is the head's dense layer applied at every position of the last feature map, i.e.
+    the class activation map of each class (mean over positions = that class's logit).
+    """
+    inp = keras.Input((size, size, 3), batch_size=1, name="rgb")
+    x = FlipTTA(name="tta_views")(inp) if tta else inp
+    fmap = bb(preprocess_layer()(x))
+    logits = head.dense(head.pool(fmap))
+    cam_src = fmap
+    if tta:
+        logits = MeanTTA(name="tta_mean")(logits)
+        cam_src = FirstHalf(name="cam_view")(fmap)
+    scaled = keras.layers.Rescaling(1.0 / float(temperature), name="temperature")(logits)
+    probs = keras.layers.Softmax(name="probabilities")(scaled)
+    cam = head.dense(cam_src)  # Dense acts on the channel axis: [1, h, w, 8]
+    cam = keras.layers.Identity(name="cam")(cam)
+    # Pooled features of the un-flipped view: lets the serving side score how far an input
+    # is from the training distribution (out-of-distribution check).
+    feats = keras.layers.Identity(name="features")(head.pool(cam_src))
+    return keras.Model(inp, [probs, cam, feats], name="skintriage_mnv2")
+
+
+def augmenter(seed: int) -> keras.Sequential:
+    """Random dermoscopy-style augmentation (the lesion has no canonical orientation)."""
+    return keras.Sequential(
+        [
+            keras.layers.RandomFlip("horizontal_and_vertical", seed=seed),
+            keras.layers.RandomRotation(0.5, fill_mode="reflect", seed=seed + 1),
+            keras.layers.RandomZoom((-0.25, 0.05), fill_mode="reflect", seed=seed + 2),
+            keras.layers.RandomBrightness(0.15, value_range=(0, 255), seed=seed + 3),
+            keras.layers.RandomContrast(0.2, seed=seed + 4),
+        ],
+        name="augment",
+    )
+
+
+def augment_images(images: np.ndarray, aug: keras.Sequential, batch: int = 64) -> np.ndarray:
+    out = []
+    for i in range(0, len(images), batch):
+        x = tf.convert_to_tensor(images[i : i + batch], dtype=tf.float32)
+        out.append(tf.clip_by_value(aug(x, training=True), 0.0, 255.0).numpy())
+    return np.round(np.concatenate(out)).astype(np.uint8)
+
+
+def compute_features(
+    bottom: keras.Model,
+    images: np.ndarray,
+    aug: keras.Sequential | None,
+    transform: str = "none",
+    batch: int = 64,
+) -> np.ndarray:
+    """Bottom features (float16) of ``images``, optionally randomly augmented or transformed."""
+    out = []
+    for i in range(0, len(images), batch):
+        x = tf.convert_to_tensor(images[i : i + batch], dtype=tf.float32)
+        if aug is not None:
+            x = tf.clip_by_value(aug(x, training=True), 0.0, 255.0)
+        if transform == "hflip":
+            x = tf.reverse(x, axis=[2])
+        elif transform == "vflip":
+            x = tf.reverse(x, axis=[1])
+        elif transform == "rot180":
+            x = tf.reverse(x, axis=[1, 2])
+        out.append(bottom(x, training=False).numpy().astype(np.float16))
+    return np.concatenate(out)
