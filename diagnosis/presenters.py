@@ -3,11 +3,19 @@
 from diagnosis.models import Submission
 
 
+def class_names() -> dict[str, str]:
+    """Code -> the admin-edited name of every condition (one query)."""
+    from diagnosis.models import Disease
+
+    return dict(Disease.objects.values_list("code", "name"))
+
+
+def class_name(code: str | None, names: dict[str, str]) -> str | None:
+    return None if code is None else names.get(code, code.replace("_", " ").capitalize())
+
+
 def ranked_with_names(prediction, names: dict[str, str]) -> list[dict]:
-    return [
-        {"code": code, "name": names.get(code, code.replace("_", " ").capitalize()), "probability": float(p)}
-        for code, p in prediction.ranked
-    ]
+    return [{"code": code, "name": class_name(code, names), "probability": float(p)} for code, p in prediction.ranked]
 
 
 def triage_summary(submission: Submission) -> dict | None:

@@ -112,11 +112,12 @@ def submissions_requeue_stuck(*, older_than_seconds: int, max_attempts: int = 3)
     requeued = []
     for pk, attempts in stuck:
         if attempts >= max_attempts:
-            submission = submission_fail(submission_id=pk)
-            if submission is not None:
-                from triage.services import case_assess_submission
+            from triage.services import case_assess_submission
 
-                case_assess_submission(submission=submission)
+            with transaction.atomic():
+                submission = submission_fail(submission_id=pk)
+                if submission is not None:
+                    case_assess_submission(submission=submission)
             continue
         # Touch it so the next sweep waits a full period before trying again.
         Submission.objects.filter(pk=pk).update(updated_at=timezone.now())

@@ -87,7 +87,11 @@ def report(request: HttpRequest, submission_id: int) -> HttpResponse:
 @require_GET
 def history(request: HttpRequest) -> HttpResponse:
     _patient_only(request)
-    submissions = selectors.submissions_for_patient(patient=request.user)
+    submissions = list(selectors.submissions_for_patient(patient=request.user))
+    names = presenters.class_names()
+    for s in submissions:
+        prediction = getattr(s, "prediction", None) if s.status == Submission.Status.DONE else None
+        s.top_name = presenters.class_name(prediction.top, names) if prediction else None
     by_site: dict[str, list[Submission]] = {}
     for s in submissions:
         if s.body_site:

@@ -5,7 +5,7 @@ import logging
 from celery import shared_task
 from celery.exceptions import SoftTimeLimitExceeded
 from celery.signals import worker_process_init
-from django.db import DatabaseError, InterfaceError
+from django.db import DatabaseError, InterfaceError, transaction
 from PIL import Image
 
 from ml import registry
@@ -56,13 +56,17 @@ def classify_submission(self, submission_id: int) -> str:
             result = classifier.predict(image, heatmap=True) if gate.ok else None
         if gate.ok and result.out_of_distribution:
             gate = GateResult(ok=False, code="not_skin", message=MESSAGES["not_skin"])
-        if not gate.ok:
-            diagnosis.submission_reject(submission=submission, message=gate.message)
+        # The result and its triage case land together: no one ever sees a finished submission
+        # that has no level yet.
+        with transaction.atomic():
+            if not gate.ok:
+                diagnosis.submission_reject(submission=submission, message=gate.message)
+            else:
+                diagnosis.submission_record_prediction(
+                    submission=submission, result=result, thresholds=classifier.thresholds
+                )
             case_assess_submission(submission=submission)
-            return "rejected"
-        diagnosis.submission_record_prediction(submission=submission, result=result, thresholds=classifier.thresholds)
-        case_assess_submission(submission=submission)
-        return "done"
+        return "done" if gate.ok else "rejected"
     except registry.ModelUnavailable as exc:
         log.error("submission %s failed: %s", submission_id, exc)
         _fail(submission_id)
@@ -85,6 +89,7 @@ def _fail(submission_id: int) -> None:
     from diagnosis import services as diagnosis
     from triage.services import case_assess_submission
 
-    submission = diagnosis.submission_fail(submission_id=submission_id)
-    if submission is not None:
-        case_assess_submission(submission=submission)
+    with transaction.atomic():
+        submission = diagnosis.submission_fail(submission_id=submission_id)
+        if submission is not None:
+            case_assess_submission(submission=submission)

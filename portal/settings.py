@@ -174,8 +174,25 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # --- Cache (throttling, shared by every process) --------------------------------------------
 REDIS_URL = env.str("REDIS_URL", default="")
+
+
+def _next_redis_db(url: str) -> str:
+    """The same Redis server, the next database number: clearing the cache (FLUSHDB) must never
+    wipe the Celery queue that lives in REDIS_URL's own database."""
+    from urllib.parse import urlsplit, urlunsplit
+
+    parts = urlsplit(url)
+    db = int(parts.path.strip("/") or 0)
+    return urlunsplit(parts._replace(path=f"/{(db + 1) % 16}"))
+
+
 if REDIS_URL:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": env.str("CACHE_REDIS_URL", default=_next_redis_db(REDIS_URL)),
+        }
+    }
 else:
     CACHES = {
         "default": {

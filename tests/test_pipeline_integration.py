@@ -27,7 +27,9 @@ def test_real_photos_are_classified_end_to_end_by_a_worker_process(api_as, patie
     worker = worker_process()
     client = api_as(patient_alice)
     # The first task also waits for the worker to boot and load the model: not part of the timing.
-    first = _upload(client, photos[0].read_bytes(), body_site="back").json()["id"]
+    response = _upload(client, photos[0].read_bytes(), body_site="back")
+    assert response.status_code == 202, (response.status_code, response.content, patient_alice.pk)
+    first = response.json()["id"]
     wait_for(lambda: Submission.objects.get(pk=first).is_final, timeout=90)
 
     durations = []

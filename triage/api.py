@@ -7,6 +7,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from diagnosis.presenters import class_name, class_names
 from portal.api_common import CanTriage
 from triage import presenters, selectors, services
 from triage.access import case_for_staff
@@ -52,7 +53,8 @@ class EventSerializer(serializers.Serializer):
 def case_detail(case: Case) -> dict:
     from chatbot.selectors import conversations_for_case
 
-    row = presenters.queue_row(case, selectors.level_settings())
+    names = class_names()
+    row = presenters.queue_row(case, selectors.level_settings(), names=names)
     prediction = getattr(case.submission, "prediction", None) if case.submission_id else None
     conversations = list(conversations_for_case(case=case).prefetch_related("messages"))
     row.update(
@@ -71,7 +73,7 @@ def case_detail(case: Case) -> dict:
             if prediction is None
             else {
                 "model_version": prediction.model_version,
-                "ranked": [{"code": c, "probability": p} for c, p in prediction.ranked],
+                "ranked": [{"code": c, "name": class_name(c, names), "probability": p} for c, p in prediction.ranked],
                 "top": prediction.top,
                 "uncertain": prediction.uncertain,
                 "thresholds": prediction.thresholds,

@@ -2,11 +2,12 @@
 
 from django.utils import timezone
 
+from diagnosis.presenters import class_name, class_names
 from triage.models import Case
 from triage.selectors import level_settings
 
 
-def queue_row(case: Case, levels: dict, now=None) -> dict:
+def queue_row(case: Case, levels: dict, now=None, names: dict | None = None) -> dict:
     now = now or timezone.now()
     level = levels.get(case.level)
     waiting = (now - case.created_at).total_seconds() / 60
@@ -24,11 +25,12 @@ def queue_row(case: Case, levels: dict, now=None) -> dict:
         "target_minutes": target,
         "overdue": bool(target is not None and waiting > target and case.status != Case.Status.CLOSED),
         "top_class": prediction.top if prediction else None,
+        "top_name": class_name(prediction.top, names or {}) if prediction else None,
         "assigned_to": case.assigned_to.username if case.assigned_to_id else None,
         "reasons": case.reasons,
     }
 
 
 def queue_rows(cases) -> list[dict]:
-    levels, now = level_settings(), timezone.now()
-    return [queue_row(c, levels, now) for c in cases]
+    levels, now, names = level_settings(), timezone.now(), class_names()
+    return [queue_row(c, levels, now, names) for c in cases]

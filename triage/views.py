@@ -76,6 +76,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
         {
             "case": case,
             "detail": detail,
+            "events": case.events.select_related("actor"),
             "earlier": earlier,
             "level_form": LevelForm(initial={"level": case.level}),
             "close_form": CloseForm(),

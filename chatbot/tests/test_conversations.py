@@ -129,21 +129,16 @@ def test_script_in_a_chat_message_is_shown_escaped(client, patient_alice):
     assert "&lt;script&gt;alert" in page
 
 
-def test_chat_messages_are_rate_limited_per_user_with_retry_after(api_as, patient_alice, patient_bob):
-    from rest_framework.settings import api_settings
-
+def test_chat_messages_are_rate_limited_per_user_with_retry_after(api_as, patient_alice, patient_bob, monkeypatch):
     from portal.api_common import ChatThrottle
 
-    ChatThrottle.THROTTLE_RATES = {**api_settings.DEFAULT_THROTTLE_RATES, "chat": "2/m"}
-    try:
-        client = api_as(patient_alice)
-        conv = client.post(C, {}, format="json").json()
-        codes = [client.post(f"{C}{conv['id']}/messages/", {"text": "3 weeks"}, format="json") for _ in range(3)]
-        assert [r.status_code for r in codes] == [200, 200, 429]
-        assert codes[-1].has_header("Retry-After")
-        # another patient is not affected
-        other = api_as(patient_bob)
-        conv_b = other.post(C, {}, format="json").json()
-        assert other.post(f"{C}{conv_b['id']}/messages/", {"text": "3 weeks"}, format="json").status_code == 200
-    finally:
-        ChatThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    monkeypatch.setattr(ChatThrottle, "THROTTLE_RATES", {**ChatThrottle.THROTTLE_RATES, "chat": "2/m"})
+    client = api_as(patient_alice)
+    conv = client.post(C, {}, format="json").json()
+    codes = [client.post(f"{C}{conv['id']}/messages/", {"text": "3 weeks"}, format="json") for _ in range(3)]
+    assert [r.status_code for r in codes] == [200, 200, 429]
+    assert codes[-1].has_header("Retry-After")
+    # another patient is not affected
+    other = api_as(patient_bob)
+    conv_b = other.post(C, {}, format="json").json()
+    assert other.post(f"{C}{conv_b['id']}/messages/", {"text": "3 weeks"}, format="json").status_code == 200

@@ -135,23 +135,17 @@ def test_media_is_not_served_on_any_public_url(client, alice_submission):
         assert client.get(url).status_code == 404
 
 
-def test_upload_rate_limit_answers_429_with_retry_after(api_as, patient_alice, settings):
-    from rest_framework.settings import api_settings
-
-    rates = {**settings.REST_FRAMEWORK["DEFAULT_THROTTLE_RATES"], "upload": "2/h"}
-    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "DEFAULT_THROTTLE_RATES": rates}
+def test_upload_rate_limit_answers_429_with_retry_after(api_as, patient_alice, monkeypatch):
     from portal.api_common import UploadThrottle
 
-    UploadThrottle.THROTTLE_RATES = rates
-    try:
-        client = api_as(patient_alice)
-        codes = [client.post(URL, {"image": upload_file()}, format="multipart").status_code for _ in range(3)]
-        assert codes == [202, 202, 429]
-        last = client.post(URL, {"image": upload_file()}, format="multipart")
-        assert last.has_header("Retry-After")
-        assert client.get(URL).status_code == 200, "reading is never throttled"
-    finally:
-        UploadThrottle.THROTTLE_RATES = api_settings.DEFAULT_THROTTLE_RATES
+    # The rate normally comes from UPLOAD_RATE; the class attribute is what DRF reads.
+    monkeypatch.setattr(UploadThrottle, "THROTTLE_RATES", {**UploadThrottle.THROTTLE_RATES, "upload": "2/h"})
+    client = api_as(patient_alice)
+    codes = [client.post(URL, {"image": upload_file()}, format="multipart").status_code for _ in range(3)]
+    assert codes == [202, 202, 429]
+    last = client.post(URL, {"image": upload_file()}, format="multipart")
+    assert last.has_header("Retry-After")
+    assert client.get(URL).status_code == 200, "reading is never throttled"
 
 
 def test_web_upload_redirects_to_a_result_page_that_polls(client, patient_alice):
