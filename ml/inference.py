@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 from ai_edge_litert.interpreter import Interpreter
 from PIL import Image, ImageOps
+from threadpoolctl import threadpool_limits
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 _VERSION_RE = re.compile(r"-(\d{8})-(\d+)$")
@@ -125,7 +126,8 @@ def ood_score(features: np.ndarray, stats: dict[str, np.ndarray]) -> np.ndarray:
     """
     f = np.atleast_2d(features).astype(np.float32)
     f = f / np.maximum(np.linalg.norm(f, axis=1, keepdims=True), 1e-12)
-    sims = f @ stats["bank"].astype(np.float32).T
+    bank = stats["bank"]
+    sims = f @ (bank if bank.dtype == np.float32 else bank.astype(np.float32)).T
     k = int(stats["k"])
     kth = -np.partition(-sims, k - 1, axis=1)[:, k - 1]
     return (1.0 - kth).astype(np.float64)
@@ -149,6 +151,9 @@ class Classifier:
         self.thresholds: dict[str, float] = {k: float(v) for k, v in self.card.get("thresholds", {}).items()}
         rule = self.card.get("uncertain_rule", {})
         self.uncertain_below = float(rule.get("top_probability_below", 0.5))
+        # numpy's BLAS threads (for the small OOD product) spin after each call and steal the
+        # cores LiteRT's own threads need: measured 10.4 ms -> 5.5 ms p50 with BLAS at 1 thread.
+        threadpool_limits(limits=1, user_api="blas")
         threads = num_threads or int(os.environ.get("SKIN_TFLITE_THREADS", "2"))
         self._interp = Interpreter(str(self.model_dir / "model.tflite"), num_threads=threads)
         self._interp.allocate_tensors()
@@ -173,6 +178,8 @@ class Classifier:
         if ood_path.exists() and self._feat_index is not None:
             with np.load(ood_path) as z:
                 self.ood_stats = {k: z[k] for k in z.files}
+            # Stored as float16 to keep the artifact small; widened once here, not per request.
+            self.ood_stats["bank"] = self.ood_stats["bank"].astype(np.float32)
             self.ood_threshold = float(self.ood_stats["threshold"])
 
     def embed(self, image: Image.Image) -> np.ndarray | None:
