@@ -221,11 +221,16 @@ if REDIS_URL:
     }
 else:
     CELERY_BROKER_URL = "filesystem://"
+    # The worker refuses to start if the folders are missing (a fresh clone has none).
+    for _folder in ("queue", "control"):
+        (CELERY_FS_DIR / _folder).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(CELERY_FS_DIR / "queue"),
         "data_folder_out": str(CELERY_FS_DIR / "queue"),
         "control_folder": str(CELERY_FS_DIR / "control"),
         "store_processed": False,
+        # The file transport polls; 0.2 s keeps an embedded upload-to-result well under a second.
+        "polling_interval": 0.2,
     }
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BROKER_CONNECTION_TIMEOUT = env.float("CELERY_BROKER_CONNECTION_TIMEOUT", default=3.0)
