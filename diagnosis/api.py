@@ -53,7 +53,18 @@ class SubmissionSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Submission
-        fields = ["id", "status", "created_at", "body_site", "symptoms", "error", "prediction", "triage", "image_url"]
+        fields = [
+            "id",
+            "status",
+            "created_at",
+            "finished_at",
+            "body_site",
+            "symptoms",
+            "error",
+            "prediction",
+            "triage",
+            "image_url",
+        ]
 
     def get_error(self, obj) -> str | None:
         return obj.error or None

@@ -82,7 +82,9 @@ class Submission(models.Model):
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions")
-    image = models.ImageField(upload_to=submission_upload_to, width_field="width", height_field="height")
+    # No width_field/height_field: Django would then open the file on every row it loads (the
+    # queue lists thousands); the sanitiser records the size once instead.
+    image = models.ImageField(upload_to=submission_upload_to)
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     image_sha256 = models.CharField(max_length=64, blank=True)

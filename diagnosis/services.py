@@ -36,6 +36,7 @@ def submission_create(*, patient, image, body_site: str = "", symptoms: str = ""
     clean = sanitise_image(image)
     submission = Submission(patient=patient, body_site=body_site or "", symptoms=(symptoms or "").strip())
     submission.image_sha256 = clean.sha256
+    submission.width, submission.height = clean.width, clean.height
     stored_name = None
     try:
         with transaction.atomic():

@@ -11,8 +11,10 @@ export DATA_DIR="data/load" MEDIA_ROOT="$PWD/data/load/media" DJANGO_DEBUG=false
 export DJANGO_SECURE_SSL_REDIRECT=false DJANGO_ALLOWED_HOSTS=127.0.0.1,localhost
 export UPLOAD_RATE=100000/h AUTH_RATE=100000/m LOG_LEVEL=WARNING
 
-psql "${DATABASE_URL%/*}/postgres" -tc "SELECT 1 FROM pg_database WHERE datname='skintriage_load'" | grep -q 1 \
-  || psql "${DATABASE_URL%/*}/postgres" -c "CREATE DATABASE skintriage_load" >/dev/null
+# A clean database and media folder each run, so earlier runs never skew the numbers.
+psql "${DATABASE_URL%/*}/postgres" -qc "DROP DATABASE IF EXISTS skintriage_load WITH (FORCE)"
+psql "${DATABASE_URL%/*}/postgres" -qc "CREATE DATABASE skintriage_load"
+rm -rf data/load && mkdir -p data/load
 "$bin/python" manage.py migrate --noinput -v 0
 "$bin/python" manage.py setup_site --no-demo-users >/dev/null
 "$bin/python" manage.py collectstatic --noinput -v 0
