@@ -1,6 +1,7 @@
 """Submissions API (API.md): upload, list own, detail, image and heatmap."""
 
 from django.http import FileResponse, Http404
+from django.utils.translation import gettext
 from drf_spectacular.utils import OpenApiTypes, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
@@ -67,7 +68,8 @@ class SubmissionSerializer(serializers.ModelSerializer):
         ]
 
     def get_error(self, obj) -> str | None:
-        return obj.error or None
+        # Stored in English (worker side); answered in the caller's language when translated.
+        return gettext(obj.error) if obj.error else None
 
     def get_image_url(self, obj) -> str:
         return f"/api/v1/submissions/{obj.pk}/image/"

@@ -6,13 +6,15 @@ from datetime import timedelta
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
+from django.utils.translation import gettext_noop
 
 from diagnosis.images import sanitise_image
 from diagnosis.models import Prediction, Submission
 
 log = logging.getLogger(__name__)
 
-FAILED_MESSAGE = (
+# Stored in English; shown in the reader's language (templates and the API translate it).
+FAILED_MESSAGE = gettext_noop(
     "We could not assess this photo because of a problem on our side. A nurse has been told; "
     "you do not need to do anything. If the lesion worries you, contact your doctor."
 )

@@ -39,17 +39,31 @@ class GateResult:
     message: str | None = None
 
 
+def _(text: str) -> str:
+    """Marks a message for translation (makemessages extracts it) without importing Django here:
+    the English text is stored, and the web layer shows it in the reader's language."""
+    return text
+
+
 MESSAGES = {
-    "too_small": "The photo is too small. Please take a new, closer photo of the skin spot, "
-    "or upload the original photo instead of a thumbnail.",
-    "too_dark": "The photo is too dark. Retake it in good daylight or a well-lit room, "
-    "without covering the light with your hand or phone.",
-    "too_bright": "The photo is too bright or washed out. Avoid direct flash and strong "
-    "sunlight on the skin, and retake it in even, softer light.",
-    "blurry": "The photo is blurry. Hold the camera steady, let it focus on the skin spot, and retake the photo.",
-    "not_skin": "This does not look like a close-up photo of a skin spot. Please upload a "
-    "clear close-up of the mark on your skin, filling most of the picture.",
-    "unreadable": "We could not read this image. Please upload a JPEG or PNG photo.",
+    "too_small": _(
+        "The photo is too small. Please take a new, closer photo of the skin spot, "
+        "or upload the original photo instead of a thumbnail."
+    ),
+    "too_dark": _(
+        "The photo is too dark. Retake it in good daylight or a well-lit room, "
+        "without covering the light with your hand or phone."
+    ),
+    "too_bright": _(
+        "The photo is too bright or washed out. Avoid direct flash and strong "
+        "sunlight on the skin, and retake it in even, softer light."
+    ),
+    "blurry": _("The photo is blurry. Hold the camera steady, let it focus on the skin spot, and retake the photo."),
+    "not_skin": _(
+        "This does not look like a close-up photo of a skin spot. Please upload a "
+        "clear close-up of the mark on your skin, filling most of the picture."
+    ),
+    "unreadable": _("We could not read this image. Please upload a JPEG or PNG photo."),
 }
 
 

@@ -170,3 +170,14 @@ def test_png_webp_and_iphone_heic_are_accepted_and_stored_as_jpeg(api_as, patien
     assert response.status_code == 202, response.content
     stored = Image.open(Submission.objects.get().image.path)
     assert stored.format == "JPEG" and stored.mode == "RGB" and stored.size == (320, 240)
+
+
+def test_rejection_reason_is_stored_once_and_read_in_the_patients_language(api_as, patient_alice, alice_submission):
+    from ml.gate import MESSAGES
+
+    services.submission_reject(submission=alice_submission, message=MESSAGES["too_dark"])
+    client = api_as(patient_alice)
+    english = client.get(f"{URL}{alice_submission.pk}/", HTTP_ACCEPT_LANGUAGE="en").json()["error"]
+    spanish = client.get(f"{URL}{alice_submission.pk}/", HTTP_ACCEPT_LANGUAGE="es").json()["error"]
+    assert english.startswith("The photo is too dark")
+    assert spanish.startswith("La foto está demasiado oscura")
