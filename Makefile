@@ -20,7 +20,7 @@ lint:
 check: ## what CI checks besides the tests
 	$(BIN)/ruff check .
 	$(BIN)/python manage.py makemigrations --check --dry-run
-	DJANGO_DEBUG=false DJANGO_SECRET_KEY=ci-only-$$(head -c 32 /dev/urandom | base64 | tr -dc a-zA-Z0-9) \
+	DJANGO_DEBUG=false DJANGO_SECRET_KEY=ci-only-$$(head -c 64 /dev/urandom | base64 | tr -dc a-zA-Z0-9) \
 	  DJANGO_ALLOWED_HOSTS=clinic.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
 
 train: ## train, export and evaluate the classifier on ../shared (about 60 min on 2 CPU cores)
