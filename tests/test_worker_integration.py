@@ -9,7 +9,7 @@ from tests.conftest import wait_for
 pytestmark = [pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 
 
-def test_real_worker_process_consumes_a_task_from_the_broker(worker_process, settings):
+def test_real_worker_process_consumes_a_task_from_the_broker(worker_process, settings, capsys):
     # given
     worker = worker_process()
     # when
@@ -20,4 +20,7 @@ def test_real_worker_process_consumes_a_task_from_the_broker(worker_process, set
     except AssertionError:
         pytest.fail("worker did not consume the task; its log:\n" + worker.output())
     assert row.seen_at is not None
-    print(f"real worker pid {worker.proc.pid} consumed a task via {settings.CELERY_BROKER_URL.split('://')[0]}")
+    # Written past pytest's capture on purpose: CI's log must show that a real worker consumed it.
+    with capsys.disabled():
+        broker = settings.CELERY_BROKER_URL.split("://")[0]
+        print(f"\n[integration] real worker process pid {worker.proc.pid} consumed a task via {broker}")
