@@ -45,6 +45,9 @@ def submission_create(*, patient, image, body_site: str = "", symptoms: str = ""
             submission.image.save("upload.jpg", ContentFile(clean.content), save=False)
             stored_name = submission.image.name
             submission.save()
+            from triage.services import case_open_for_red_flags
+
+            case_open_for_red_flags(submission=submission)
             transaction.on_commit(lambda: _enqueue(submission.pk))
     except Exception:
         # Nothing half-stored: a file without its row is removed.

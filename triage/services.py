@@ -18,17 +18,36 @@ class CaseClosed(Exception):
     """The case is closed; it can no longer change."""
 
 
+def symptom_red_flags(text: str) -> list[str]:
+    """Emergency red flags in free text (the chatbot's own detector, negation-aware)."""
+    from chatbot.engine.redflags import evaluate, extract_features
+
+    return evaluate(extract_features(text)).codes if text and text.strip() else []
+
+
 def _submission_evidence(submission) -> policy.Evidence:
     if submission is None:
         return policy.Evidence()
+    flags = tuple(symptom_red_flags(submission.symptoms))
     status_map = {"rejected": "rejected", "failed": "failed"}
     prediction = getattr(submission, "prediction", None) if submission.status == "done" else None
     if prediction is None:
-        return policy.Evidence(image_status=status_map.get(submission.status))
+        return policy.Evidence(image_status=status_map.get(submission.status), red_flags=flags)
     return policy.Evidence(
         probabilities=prediction.probabilities,
         thresholds=prediction.thresholds,
         image_status="uncertain" if prediction.uncertain else "ok",
+        red_flags=flags,
+    )
+
+
+def case_open_for_red_flags(*, submission) -> Case | None:
+    """A red flag written with the upload opens a level-1 case at once, before any model result."""
+    flags = symptom_red_flags(submission.symptoms)
+    if not flags:
+        return None
+    return case_open(
+        patient=submission.patient, submission=submission, assessment=policy.assess(policy.Evidence(red_flags=flags))
     )
 
 

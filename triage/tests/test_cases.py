@@ -288,3 +288,27 @@ def test_sweeper_requeues_stuck_submissions_and_fails_after_retries(patient_alic
     stuck.refresh_from_db()
     assert stuck.status == "failed" and stuck.error
     assert Case.objects.get(submission=stuck).level == 3
+
+
+def test_a_red_flag_written_with_the_upload_opens_a_level_1_case_before_any_result(api_as, patient_alice, nurse_nina):
+    # when: the patient writes an emergency in the upload's symptoms box
+    body = (
+        api_as(patient_alice)
+        .post(
+            "/api/v1/submissions/",
+            {"image": upload_file(), "symptoms": "it has been bleeding heavily for an hour and won't stop"},
+            format="multipart",
+        )
+        .json()
+    )
+    # then: the case is at level 1 at once, while the photo is still queued
+    assert body["status"] == "queued"
+    assert body["triage"]["level"] == 1 and "emergency" in body["triage"]["advice"].lower()
+    assert api_as(nurse_nina).get(Q).json()["results"][0]["submission"] == body["id"]
+
+
+def test_a_negated_symptom_text_opens_no_case(api_as, patient_alice):
+    api_as(patient_alice).post(
+        "/api/v1/submissions/", {"image": upload_file(), "symptoms": "no bleeding, no fever"}, format="multipart"
+    )
+    assert not Case.objects.exists()
