@@ -6,17 +6,10 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from ml.labels import LABELS
+
 # The eight classes the model predicts; fixed codes used everywhere (DESIGN.md).
-MODEL_CLASSES = (
-    "actinic_keratosis",
-    "basal_cell_carcinoma",
-    "dermatofibroma",
-    "melanoma",
-    "nevus",
-    "pigmented_benign_keratosis",
-    "squamous_cell_carcinoma",
-    "vascular_lesion",
-)
+MODEL_CLASSES = tuple(LABELS)
 
 
 class Disease(models.Model):

@@ -14,19 +14,8 @@ from pathlib import Path
 import numpy as np
 from PIL import Image
 
+from ml.labels import LABELS, MALIGNANT  # noqa: F401 - re-exported for the training modules
 from ml.training.paths import CACHE_DIR
-
-LABELS: list[str] = [
-    "actinic_keratosis",
-    "basal_cell_carcinoma",
-    "dermatofibroma",
-    "melanoma",
-    "nevus",
-    "pigmented_benign_keratosis",
-    "squamous_cell_carcinoma",
-    "vascular_lesion",
-]
-MALIGNANT = ["melanoma", "basal_cell_carcinoma", "squamous_cell_carcinoma"]
 
 
 @dataclass
