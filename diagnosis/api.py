@@ -94,7 +94,11 @@ class SubmissionSerializer(serializers.ModelSerializer):
 
     @extend_schema_field(TriageSerializer(allow_null=True))
     def get_triage(self, obj) -> dict | None:
-        summary = presenters.triage_summary(obj)
+        if "levels" not in self.context:
+            from triage.selectors import level_settings
+
+            self.context["levels"] = level_settings()
+        summary = presenters.triage_summary(obj, self.context["levels"])
         if summary is None:
             return None
         return {k: summary[k] for k in ("level", "label", "target_minutes", "status", "advice", "outcome", "note")}

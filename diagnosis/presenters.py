@@ -18,14 +18,15 @@ def ranked_with_names(prediction, names: dict[str, str]) -> list[dict]:
     return [{"code": code, "name": class_name(code, names), "probability": float(p)} for code, p in prediction.ranked]
 
 
-def triage_summary(submission: Submission) -> dict | None:
+def triage_summary(submission: Submission, levels: dict | None = None) -> dict | None:
     """The case's level and what the patient should do, or None before a case exists."""
     from triage.selectors import level_settings
 
     case = getattr(submission, "case", None)
     if case is None:
         return None
-    level = level_settings().get(case.level)
+    # A list passes the level rows in once; a single page reads them here.
+    level = (levels if levels is not None else level_settings()).get(case.level)
     return {
         "level": case.level,
         "label": level.name if level else f"Level {case.level}",

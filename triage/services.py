@@ -2,7 +2,7 @@
 
 from dataclasses import replace
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -109,7 +109,7 @@ def case_assess_submission(*, submission) -> Case:
     try:
         with transaction.atomic():
             return case_open(patient=submission.patient, submission=submission, assessment=policy.assess(evidence))
-    except Exception:
+    except IntegrityError:
         # A concurrent run (a redelivered task) opened it first: reassess that one instead.
         existing = Case.objects.filter(submission=submission).first()
         if existing is None:

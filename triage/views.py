@@ -113,22 +113,22 @@ def case_release(request: HttpRequest, case_id: int) -> HttpResponse:
 @login_required
 @require_POST
 def case_level(request: HttpRequest, case_id: int) -> HttpResponse:
-    form = LevelForm(request.POST)
-    if not form.is_valid():
-        case_for_staff(request.user, case_id)
-        messages.error(request, _("Choose a level and give a reason."))
-        return redirect("triage:case", case_id=case_id)
-    return _act(
-        request, case_id, lambda case: services.case_change_level(case=case, by=request.user, **form.cleaned_data)
+    return _act_with_form(
+        request, case_id, LevelForm, services.case_change_level, _("Choose a level and give a reason.")
     )
 
 
 @login_required
 @require_POST
 def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
-    form = CloseForm(request.POST)
+    return _act_with_form(request, case_id, CloseForm, services.case_close, _("Choose an outcome."))
+
+
+def _act_with_form(request: HttpRequest, case_id: int, form_class, service, invalid_message: str) -> HttpResponse:
+    """Validate the action's form, then run the service on the case (access checked either way)."""
+    form = form_class(request.POST)
     if not form.is_valid():
         case_for_staff(request.user, case_id)
-        messages.error(request, _("Choose an outcome."))
+        messages.error(request, invalid_message)
         return redirect("triage:case", case_id=case_id)
-    return _act(request, case_id, lambda case: services.case_close(case=case, by=request.user, **form.cleaned_data))
+    return _act(request, case_id, lambda case: service(case=case, by=request.user, **form.cleaned_data))

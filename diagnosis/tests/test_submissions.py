@@ -181,3 +181,28 @@ def test_rejection_reason_is_stored_once_and_read_in_the_patients_language(api_a
     spanish = client.get(f"{URL}{alice_submission.pk}/", HTTP_ACCEPT_LANGUAGE="es").json()["error"]
     assert english.startswith("The photo is too dark")
     assert spanish.startswith("La foto está demasiado oscura")
+
+
+def test_submission_list_uses_a_constant_number_of_queries(api_as, patient_alice):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from triage import services as triage
+    from triage.seed import seed
+
+    seed()
+    client = api_as(patient_alice)
+
+    def add(n):
+        for _ in range(n):
+            s = services.submission_create(patient=patient_alice, image=upload_file())
+            services.submission_reject(submission=s, message="too dark")
+            triage.case_assess_submission(submission=s)
+
+    add(2)
+    with CaptureQueriesContext(connection) as few:
+        assert client.get(URL).json()["results"][0]["triage"]["level"] == 3
+    add(8)
+    with CaptureQueriesContext(connection) as many:
+        client.get(URL)
+    assert 0 < len(few) == len(many)

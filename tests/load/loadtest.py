@@ -128,9 +128,9 @@ def main() -> int:
     spans: list[tuple[datetime, datetime]] = []
     statuses: dict[int, str] = {}
     deadline = time.monotonic() + args.drain
-    pending = {(tok, sid, sent) for tok, sid, sent, _ in uploads}
+    pending = {(tok, sid) for tok, sid, _, _ in uploads}
     while pending and time.monotonic() < deadline:
-        for tok, sid, sent in list(pending):
+        for tok, sid in list(pending):
             status, body = http("GET", f"{args.base}/api/v1/submissions/{sid}/", tok)
             if status == 200 and body["status"] in FINAL:
                 created = datetime.fromisoformat(body["created_at"])
@@ -138,7 +138,7 @@ def main() -> int:
                 finished[sid] = (done_at - created).total_seconds()
                 spans.append((created, done_at))
                 statuses[sid] = body["status"]
-                pending.discard((tok, sid, sent))
+                pending.discard((tok, sid))
         time.sleep(0.25)
     total_window = (
         (max(d for _, d in spans) - min(c for c, _ in spans)).total_seconds() if spans else time.monotonic() - started
