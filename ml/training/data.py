@@ -75,13 +75,27 @@ def split_rows(root: Path, split: str) -> list[dict[str, str]]:
     return [r for r in _read_csv(root / "splits.csv") if r["split"] == split]
 
 
-def load_extra(root: Path, size: int, classes: list[str] | None = None, cache_dir: Path = CACHE_DIR) -> Split:
+def _extra_source(row: dict[str, str]) -> str:
+    return "ham" if row["ham10000_lesion_id"] else "isic2017"
+
+
+def load_extra(
+    root: Path,
+    size: int,
+    classes: list[str] | None = None,
+    cache_dir: Path = CACHE_DIR,
+    sources: list[str] | None = None,
+) -> Split:
+    """isic-extra images, optionally only some classes and/or sources ("ham", "isic2017")."""
     rows = _read_csv(root / "labels.csv")
     if classes is not None:
         rows = [r for r in rows if r["label"] in classes]
+    if sources is not None:
+        rows = [r for r in rows if _extra_source(r) in sources]
+    tag = "extra" + "-".join(sorted(classes or ["all"])) + ("" if sources is None else "-" + "-".join(sorted(sources)))
     return Split(
-        images=_load_rows(root, rows, size, "extra" + "-".join(sorted(classes or ["all"])), cache_dir),
+        images=_load_rows(root, rows, size, tag, cache_dir),
         labels=np.array([LABELS.index(r["label"]) for r in rows], dtype=np.int64),
         paths=[r["path"] for r in rows],
-        sources=["ham" if r["ham10000_lesion_id"] else "isic2017" for r in rows],
+        sources=[_extra_source(r) for r in rows],
     )

@@ -63,6 +63,8 @@ def compute_metrics(probs: np.ndarray, y: np.ndarray, temperature: float, thresh
         "malignant_vs_benign_roc_auc": float(roc_auc_score(np.isin(y, mal), probs[:, mal].sum(1))),
         "ece_before_calibration": M.ece(raw, y, 15),
         "ece_after_calibration": M.ece(probs, y, 15),
+        # what the same estimator reads for a perfectly calibrated model with these confidences
+        "ece_noise_floor": M.ece_noise_floor(probs, 15),
         "nll_before_calibration": M.nll(raw, y),
         "nll_after_calibration": M.nll(probs, y),
         "probability_sum_max_abs_error": float(np.abs(probs.sum(1) - 1).max()),
@@ -133,7 +135,9 @@ def report(m: dict, version: str, split: str) -> str:
         "recall at thresholds  " + ", ".join(f"{k}={v:.3f}" for k, v in m["recall_at_threshold"].items()),
         f"malignant ROC AUC     {m['malignant_vs_benign_roc_auc']:.4f}",
         f"ECE (15 bins)         {m['ece_before_calibration']:.4f} before -> "
-        f"{m['ece_after_calibration']:.4f} after calibration",
+        f"{m['ece_after_calibration']:.4f} after calibration "
+        f"(a perfectly calibrated model would read {m['ece_noise_floor']['mean']:.4f} on average, "
+        f"p90 {m['ece_noise_floor']['p90']:.4f}, at this n)",
         f"prob sum max |err|    {m['probability_sum_max_abs_error']:.2e}",
         f"mean inference ms     {m.get('mean_inference_ms', 0):.2f}",
         "",

@@ -48,7 +48,9 @@ def check_agreement(model: Any, tflite_path: Path, images: np.ndarray) -> float:
     interp = Interpreter(str(tflite_path), num_threads=2)
     interp.allocate_tensors()
     inp = interp.get_input_details()[0]["index"]
-    out = next(d["index"] for d in interp.get_output_details() if len(d["shape"]) == 2)
+    out = next(
+        d["index"] for d in interp.get_output_details() if len(d["shape"]) == 2 and d["shape"][-1] == len(LABELS)
+    )
     worst = 0.0
     for img in images:
         x = img[None].astype(np.float32)
@@ -61,8 +63,7 @@ def check_agreement(model: Any, tflite_path: Path, images: np.ndarray) -> float:
 
 def export_version(
     *,
-    bb: Any,
-    head: Any,
+    members: list[tuple[Any, Any]],
     args: Any,
     temperature: float,
     use_tta: bool,
@@ -85,7 +86,7 @@ def export_version(
     vdir = out / version
     vdir.mkdir(parents=True, exist_ok=False)
 
-    model = MD.export_model(bb, head, args.size, temperature, use_tta)
+    model = MD.export_model(members, args.cut, args.size, temperature, use_tta)
     model.save(vdir / "keras_model.keras")
     to_tflite(model, vdir / "model.tflite", tf)
     diff = check_agreement(model, vdir / "model.tflite", val_images)
@@ -97,7 +98,13 @@ def export_version(
         "version": version,
         "created": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
         "architecture": f"MobileNetV2 alpha {args.alpha} (ImageNet init), GAP, dropout "
-        f"{args.dropout}, dense 8; fine-tuned above {args.cut}, BatchNorm frozen",
+        f"{args.dropout}, dense 8; fine-tuned above {args.cut}, BatchNorm frozen"
+        + (
+            f"; ensemble of {len(members)} such tops fine-tuned from different seeds on one shared "
+            "frozen bottom, logits averaged"
+            if len(members) > 1
+            else ""
+        ),
         "labels": LABELS,
         "input": {
             "size": [args.size, args.size],
@@ -114,7 +121,8 @@ def export_version(
         "temperature": temperature,
         "thresholds": thresholds,
         "threshold_rule": "flag class c when p(c) >= thresholds[c]; thresholds are the largest "
-        "values reaching val recall >= 0.90 (melanoma) / 0.85 (SCC, BCC)",
+        "values whose val recall has a one-sided 95% Clopper-Pearson lower bound >= 0.85 (melanoma) "
+        "or whose val recall is >= 0.85 (SCC, BCC)",
         "uncertain_rule": {
             "top_probability_below": uncertain_cut,
             "description": "uncertain when the calibrated top probability is below this cut "

@@ -74,10 +74,11 @@ def top_layers(bb: keras.Model, cut: str) -> list[keras.layers.Layer]:
 class Head:
     """GAP -> Dropout -> Dense logits. Kept as objects so the exported model can reuse them."""
 
-    def __init__(self, dropout: float, l2: float = 1e-4) -> None:
-        self.pool = keras.layers.GlobalAveragePooling2D(name="gap")
-        self.drop = keras.layers.Dropout(dropout, name="head_dropout")
-        self.dense = keras.layers.Dense(N_CLASSES, name="logits", kernel_regularizer=keras.regularizers.L2(l2))
+    def __init__(self, dropout: float, l2: float = 1e-4, suffix: str = "") -> None:
+        # ``suffix`` keeps layer names unique when several heads meet in one exported ensemble.
+        self.pool = keras.layers.GlobalAveragePooling2D(name="gap" + suffix)
+        self.drop = keras.layers.Dropout(dropout, name="head_dropout" + suffix)
+        self.dense = keras.layers.Dense(N_CLASSES, name="logits" + suffix, kernel_regularizer=keras.regularizers.L2(l2))
 
     def __call__(self, fmap: tf.Tensor) -> tf.Tensor:
         return self.dense(self.drop(self.pool(fmap)))
@@ -118,27 +119,44 @@ class FirstHalf(keras.layers.Layer):
         return tf.split(x, 2, axis=0)[0]
 
 
-def export_model(bb: keras.Model, head: Head, size: int, temperature: float, tta: bool) -> keras.Model:
-    """End-to-end model: RGB 0..255 -> (calibrated probabilities, per-class CAM maps).
+def export_model(
+    members: list[tuple[keras.Model, Head]], cut: str, size: int, temperature: float, tta: bool
+) -> keras.Model:
+    """End-to-end model: RGB 0..255 -> (calibrated probabilities, per-class CAM maps, features).
 
-    Output 1 is the head's dense layer applied at every position of the last feature map, i.e.
-    the class activation map of each class (mean over positions = that class's logit).
+    ``members`` are (backbone, head) pairs fine-tuned above ``cut``; below it every backbone
+    holds the same frozen ImageNet weights, so an ensemble shares one bottom and averages the
+    members' logits. Output 1 is each head's dense layer applied at every position of the last
+    feature map, i.e. the class activation map of each class (mean over positions = logit).
     """
     inp = keras.Input((size, size, 3), batch_size=1, name="rgb")
-    x = FlipTTA(name="tta_views")(inp) if tta else inp
-    fmap = bb(preprocess_layer()(x))
-    logits = head.dense(head.pool(fmap))
-    cam_src = fmap
+    x = preprocess_layer()(FlipTTA(name="tta_views")(inp) if tta else inp)
+    if len(members) == 1:
+        fmaps = [members[0][0](x)]
+    else:
+        bb0 = members[0][0]
+        cut_feats = keras.Model(bb0.input, bb0.get_layer(cut).output, name="bottom")(x)
+        fmaps = []
+        for i, (bb, _) in enumerate(members):
+            t_in = keras.Input(cut_feats.shape[1:], name=f"cut_features_{i}")
+            fmaps.append(keras.Model(t_in, apply_top(bb, cut, t_in), name=f"top_{i}")(cut_feats))
+
+    def mean(tensors: list, name: str):
+        return tensors[0] if len(tensors) == 1 else keras.layers.Average(name=name)(tensors)
+
+    logits = mean([head.dense(head.pool(f)) for f, (_, head) in zip(fmaps, members, strict=True)], "ensemble_mean")
+    cam_srcs = fmaps
     if tta:
         logits = MeanTTA(name="tta_mean")(logits)
-        cam_src = FirstHalf(name="cam_view")(fmap)
+        cam_srcs = [FirstHalf(name="cam_view" + ("" if i == 0 else f"_{i}"))(f) for i, f in enumerate(fmaps)]
     scaled = keras.layers.Rescaling(1.0 / float(temperature), name="temperature")(logits)
     probs = keras.layers.Softmax(name="probabilities")(scaled)
-    cam = head.dense(cam_src)  # Dense acts on the channel axis: [1, h, w, 8]
+    # Dense acts on the channel axis: [1, h, w, 8]
+    cam = mean([head.dense(c) for c, (_, head) in zip(cam_srcs, members, strict=True)], "cam_mean")
     cam = keras.layers.Identity(name="cam")(cam)
-    # Pooled features of the un-flipped view: lets the serving side score how far an input
-    # is from the training distribution (out-of-distribution check).
-    feats = keras.layers.Identity(name="features")(head.pool(cam_src))
+    # Pooled features of the un-flipped view (first member): lets the serving side score how
+    # far an input is from the training distribution (out-of-distribution check).
+    feats = keras.layers.Identity(name="features")(members[0][1].pool(cam_srcs[0]))
     return keras.Model(inp, [probs, cam, feats], name="skintriage_mnv2")
 
 
