@@ -29,16 +29,20 @@ def next_version(out: Path, prefix: str = "mnv2") -> str:
     return f"{prefix}-{day}-{n}"
 
 
-def to_tflite(model: Any, path: Path, tf: Any) -> None:
+def to_tflite(model: Any, path: Path, tf: Any) -> str:
+    """Write the .tflite; returns the weights' storage type ("float32" or "float16")."""
     conv = tf.lite.TFLiteConverter.from_keras_model(model)
     data = conv.convert()
+    dtype = "float32"
     if len(data) > MAX_TFLITE_BYTES:
         # float16 weights halve the size with negligible accuracy change on this model.
         conv = tf.lite.TFLiteConverter.from_keras_model(model)
         conv.optimizations = [tf.lite.Optimize.DEFAULT]
         conv.target_spec.supported_types = [tf.float16]
         data = conv.convert()
+        dtype = "float16"
     path.write_bytes(data)
+    return dtype
 
 
 def check_agreement(model: Any, tflite_path: Path, images: np.ndarray) -> float:
@@ -88,7 +92,7 @@ def export_version(
 
     model = MD.export_model(members, args.cut, args.size, temperature, use_tta)
     model.save(vdir / "keras_model.keras")
-    to_tflite(model, vdir / "model.tflite", tf)
+    weights_dtype = to_tflite(model, vdir / "model.tflite", tf)
     diff = check_agreement(model, vdir / "model.tflite", val_images)
     (vdir / "labels.json").write_text(json.dumps(LABELS, indent=1) + "\n")
     np.savez(vdir / "ood_stats.npz", **ood_stats)
@@ -156,6 +160,7 @@ def export_version(
         "licence": LICENCE,
         "model_sha256": sha256(vdir / "model.tflite"),
         "model_bytes": (vdir / "model.tflite").stat().st_size,
+        "weights_dtype": weights_dtype,
     }
     write_card(vdir, card)
     return vdir
@@ -172,8 +177,9 @@ def main(argv: list[str] | None = None) -> None:
 
     vdir = Path(a.model)
     model = keras.models.load_model(vdir / "keras_model.keras")
-    to_tflite(model, vdir / "model.tflite", tf)
+    weights_dtype = to_tflite(model, vdir / "model.tflite", tf)
     card = read_card(vdir)
+    card["weights_dtype"] = weights_dtype
     card["model_sha256"] = sha256(vdir / "model.tflite")
     card["model_bytes"] = (vdir / "model.tflite").stat().st_size
     write_card(vdir, card)
