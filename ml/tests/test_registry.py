@@ -94,3 +94,25 @@ def test_reactivating_from_a_stale_instance_still_leaves_one_active(model_root):
     registry.model_register(folder=model_root / "v-2026-2", activate=True)
     registry.model_activate(model_version=first)  # `first` still believes it is active
     assert registry.active_model().version == "v-2026-1"
+
+
+def test_setup_site_moves_off_a_version_that_is_no_longer_shipped(model_root):
+    import shutil
+
+    old = registry.model_register(folder=model_root / "v-2026-1", activate=True)
+    call_command("setup_site", "--no-demo-users")
+    assert registry.active_model().version == "v-2026-1"  # still shipped: an admin's choice stays
+    shutil.rmtree(model_root / "v-2026-1")  # an upgrade removed it
+    call_command("setup_site", "--no-demo-users")
+    assert registry.active_model().version == "v-2026-2"
+    old.refresh_from_db()
+    assert not old.active
+
+
+def test_setup_site_keeps_a_tampered_active_model_unavailable(model_root):
+    registry.model_register(folder=model_root / "v-2026-1", activate=True)
+    (model_root / "v-2026-1" / "model.tflite").write_bytes(b"\x00\x00\x00\x00TFL3 swapped")
+    call_command("setup_site", "--no-demo-users")
+    assert registry.active_model().version == "v-2026-1"
+    with pytest.raises(registry.ModelUnavailable):
+        registry.active_model_dir()

@@ -56,10 +56,19 @@ def render(card: dict) -> str:
         f"- Uncertain rule: {card['uncertain_rule']['description']} "
         f"(cut = {card['uncertain_rule']['top_probability_below']})."
     )
-    w(
-        f"- Training wall time (2-core CPU, from scratch incl. feature caching and export): "
-        f"{card['training_time_seconds'] / 60:.1f} min. Config: `{cfg}`.\n"
+    feat = card.get("feature_cache_seconds")
+    cache_note = (
+        "from scratch, incl. feature caching and export"
+        if feat is None or feat >= 60
+        else f"the augmented-feature cache of an earlier run was reused ({feat:.0f} s)"
     )
+    w(
+        f"- Training wall time of this run (2-core CPU; {cache_note}): "
+        f"{card['training_time_seconds'] / 60:.1f} min. Config: `{cfg}`."
+    )
+    if card.get("reproduction"):
+        w(f"- Reproduction from a clean clone: {card['reproduction']}")
+    w("")
     w("## Data and provenance\n")
     for part in card["data"].values():
         if isinstance(part, dict):

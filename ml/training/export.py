@@ -76,6 +76,7 @@ def export_version(
     val_metrics: dict,
     history: list[dict],
     train_seconds: float,
+    feature_seconds: float | None = None,
     split_counts: dict,
     extra_counts: dict,
     val_images: np.ndarray,
@@ -145,6 +146,8 @@ def export_version(
             "seconds": round(train_seconds, 1),
         },
         "training_time_seconds": round(train_seconds, 1),
+        # under a minute means the augmented-feature cache of an earlier run was reused
+        "feature_cache_seconds": None if feature_seconds is None else round(feature_seconds, 1),
         "metrics": {"val": val_metrics},
         "experiments": experiments,
         "keras_tflite_max_abs_diff_val20": diff,

@@ -175,7 +175,8 @@ def main(argv: list[str] | None = None) -> dict:
             )
             for k in range(args.extra_variants)
         ]
-    log(f"feature cache ready ({time.time() - t_feat:.0f}s), shape {train_feats[0].shape[1:]}")
+    feature_seconds = time.time() - t_feat
+    log(f"feature cache ready ({feature_seconds:.0f}s), shape {train_feats[0].shape[1:]}")
 
     # Pool of training samples: (array list, labels, per-sample source weight).
     y_tr = train.labels
@@ -448,6 +449,7 @@ def main(argv: list[str] | None = None) -> dict:
         val_metrics=val_metrics,
         history=[mb["history"] for mb in members] if args.members > 1 else members[0]["history"],
         train_seconds=train_seconds,
+        feature_seconds=feature_seconds,
         split_counts={
             s: {LABELS[c]: int(np.sum(data[s].labels == c)) for c in range(N)} for s in ("train", "val", "test")
         },

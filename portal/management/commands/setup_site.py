@@ -28,7 +28,13 @@ class Command(BaseCommand):
         versions = registry.shipped_versions()
         if versions:
             active = registry.active_model()
-            newest = registry.model_register(folder=versions[-1], activate=active is None)
+            # An upgrade that replaced the shipped version leaves the old one active with its
+            # folder gone; move to the newest then. A folder that is present but fails its
+            # hash stays unavailable on purpose (that is tampering, not an upgrade).
+            gone = active is not None and not registry.resolve_path(active.path).exists()
+            if gone:
+                self.stdout.write(self.style.WARNING(f"model: {active.version} is no longer shipped"))
+            newest = registry.model_register(folder=versions[-1], activate=active is None or gone)
             self.stdout.write(f"model: {registry.active_model() or newest} ")
         else:
             self.stdout.write(self.style.WARNING("model: none shipped under ml/models (run `make train`)"))
