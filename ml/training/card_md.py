@@ -129,6 +129,17 @@ def render(card: dict) -> str:
             + ", ".join(f"{k} {v:.3f}" for k, v in test["recall_at_threshold"].items())
             + f". Probability sums: max |sum - 1| = {test['probability_sum_max_abs_error']:.1e}.\n"
         )
+        if test.get("triage_load"):
+            tl = test["triage_load"]
+            w(
+                f"What these thresholds cost the queue (photo evidence only, test): "
+                f"{tl['level2_share']:.0%} of cases go to level 2 (urgent, suspected cancer), "
+                f"including {tl['level2_share_of_benign']:.0%} of the non-malignant ones; "
+                f"{tl['melanoma_or_scc_sent_to_level2']:.0%} of melanomas and SCCs are among "
+                f"them; BCC sends another {tl['level3_share_bcc']:.0%} to level 3. With a model "
+                "at this accuracy, high sensitivity is bought with many urgent reviews that turn "
+                "out benign; the nurse's review is where they are cleared.\n"
+            )
         w("Per class (test):\n")
         w("| class | precision | recall | F1 | support |")
         w("|---|---|---|---|---|")

@@ -39,6 +39,27 @@ def per_class(y: np.ndarray, pred: np.ndarray) -> dict:
     }
 
 
+def triage_load(probs: np.ndarray, y: np.ndarray, thresholds: dict[str, float]) -> dict:
+    """What the shipped thresholds cost the queue: how many cases they send up (TRIAGE.md levels).
+
+    Level 2 (urgent, suspected cancer) = melanoma or SCC at or above its threshold; level 3 = BCC
+    above its threshold and not level 2. Photo evidence only: answers in the chat can raise more.
+    """
+
+    def flag(code: str) -> np.ndarray:
+        return probs[:, LABELS.index(code)] >= thresholds.get(code, np.inf)
+
+    urgent = flag("melanoma") | flag("squamous_cell_carcinoma")
+    soon = flag("basal_cell_carcinoma") & ~urgent
+    cancer = np.isin(y, [LABELS.index(c) for c in ("melanoma", "squamous_cell_carcinoma")])
+    return {
+        "level2_share": float(urgent.mean()),
+        "level3_share_bcc": float(soon.mean()),
+        "level2_share_of_benign": float(urgent[~np.isin(y, [LABELS.index(c) for c in MALIGNANT])].mean()),
+        "melanoma_or_scc_sent_to_level2": float(urgent[cancer].mean()),
+    }
+
+
 def compute_metrics(probs: np.ndarray, y: np.ndarray, temperature: float, thresholds: dict[str, float]) -> dict:
     from sklearn.metrics import roc_auc_score
 
@@ -68,6 +89,7 @@ def compute_metrics(probs: np.ndarray, y: np.ndarray, temperature: float, thresh
         "nll_before_calibration": M.nll(raw, y),
         "nll_after_calibration": M.nll(probs, y),
         "probability_sum_max_abs_error": float(np.abs(probs.sum(1) - 1).max()),
+        "triage_load": triage_load(probs, y, thresholds),
         "confusion_matrix": M.confusion(y, pred, len(LABELS)).tolist(),
         "reliability_bins": M.reliability_bins(probs, y, 15),
     }
@@ -139,6 +161,10 @@ def report(m: dict, version: str, split: str) -> str:
         f"(a perfectly calibrated model would read {m['ece_noise_floor']['mean']:.4f} on average, "
         f"p90 {m['ece_noise_floor']['p90']:.4f}, at this n)",
         f"prob sum max |err|    {m['probability_sum_max_abs_error']:.2e}",
+        f"triage load           {m['triage_load']['level2_share']:.3f} of cases to level 2 "
+        f"(benign: {m['triage_load']['level2_share_of_benign']:.3f}; melanoma/SCC caught: "
+        f"{m['triage_load']['melanoma_or_scc_sent_to_level2']:.3f}), "
+        f"{m['triage_load']['level3_share_bcc']:.3f} to level 3 by BCC",
         f"mean inference ms     {m.get('mean_inference_ms', 0):.2f}",
         "",
         f"{'class':28s} {'prec':>6s} {'recall':>6s} {'f1':>6s} {'n':>4s}",
