@@ -16,7 +16,8 @@ DATA = {
     "extra_training": {
         "name": "isic-extra",
         "description": "extra HAM10000 (200x150) and ISIC-2017 (224x224) training images, "
-        "none from isic8-180 val/test lesions; the shipped model uses its ISIC-2017 part (melanoma, nevus, keratosis), not the HAM10000 part",
+        "none from isic8-180 val/test lesions; the shipped model uses its ISIC-2017 part "
+        "(melanoma, nevus, keratosis), not the HAM10000 part",
     },
     "credits": [
         "ISIC Archive, International Skin Imaging Collaboration (https://www.isic-archive.com)",
