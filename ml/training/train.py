@@ -140,8 +140,10 @@ def main(argv: list[str] | None = None) -> dict:
         path = cache / f"feat_{name}_{key}.npy"
         if path.exists():
             return np.load(path)
+        t0 = time.time()
         arr = fn()
         np.save(path, arr)
+        log(f"  cached features {name}: {len(arr)} images ({time.time() - t0:.0f}s)")
         return arr
 
     def augmented(name: str, images: np.ndarray, k: int) -> np.ndarray:
