@@ -131,14 +131,14 @@ def render(card: dict) -> str:
         )
         if test.get("triage_load"):
             tl = test["triage_load"]
+            shares = ", ".join(f"level {k} {v:.0%}" for k, v in tl["level_shares"].items())
             w(
-                f"What these thresholds cost the queue (photo evidence only, test): "
-                f"{tl['level2_share']:.0%} of cases go to level 2 (urgent, suspected cancer), "
-                f"including {tl['level2_share_of_benign']:.0%} of the non-malignant ones; "
-                f"{tl['melanoma_or_scc_sent_to_level2']:.0%} of melanomas and SCCs are among "
-                f"them; BCC sends another {tl['level3_share_bcc']:.0%} to level 3. With a model "
-                "at this accuracy, high sensitivity is bought with many urgent reviews that turn "
-                "out benign; the nurse's review is where they are cleared.\n"
+                f"What these thresholds cost the queue (test photos through `triage.policy`, no "
+                f"chat answers): {shares}. Level 2 (urgent, suspected cancer) holds "
+                f"{tl['level2_share_of_benign']:.0%} of the non-malignant cases and "
+                f"{tl['melanoma_or_scc_sent_to_level2']:.0%} of melanomas and SCCs. With a model at "
+                "this accuracy, high sensitivity is bought with many urgent reviews that turn out "
+                "benign; the nurse's review is where they are cleared.\n"
             )
         w("Per class (test):\n")
         w("| class | precision | recall | F1 | support |")

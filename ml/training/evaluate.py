@@ -39,28 +39,40 @@ def per_class(y: np.ndarray, pred: np.ndarray) -> dict:
     }
 
 
-def triage_load(probs: np.ndarray, y: np.ndarray, thresholds: dict[str, float]) -> dict:
-    """What the shipped thresholds cost the queue: how many cases they send up (TRIAGE.md levels).
+def triage_load(probs: np.ndarray, y: np.ndarray, thresholds: dict[str, float], uncertain_below: float) -> dict:
+    """What the shipped thresholds cost the queue: each case run through the real triage policy.
 
-    Level 2 (urgent, suspected cancer) = melanoma or SCC at or above its threshold; level 3 = BCC
-    above its threshold and not level 2. Photo evidence only: answers in the chat can raise more.
+    Photo evidence only (``triage.policy.assess`` with the probabilities, the card's thresholds
+    and the uncertain flag); answers in the chat can only raise a level further.
     """
+    from triage import policy
 
-    def flag(code: str) -> np.ndarray:
-        return probs[:, LABELS.index(code)] >= thresholds.get(code, np.inf)
-
-    urgent = flag("melanoma") | flag("squamous_cell_carcinoma")
-    soon = flag("basal_cell_carcinoma") & ~urgent
+    levels = np.array(
+        [
+            policy.assess(
+                policy.Evidence(
+                    probabilities=dict(zip(LABELS, map(float, row), strict=True)),
+                    thresholds=thresholds,
+                    image_status="uncertain" if row.max() < uncertain_below else "ok",
+                )
+            ).level
+            for row in probs
+        ]
+    )
+    urgent = levels <= policy.URGENT
+    benign = ~np.isin(y, [LABELS.index(c) for c in MALIGNANT])
     cancer = np.isin(y, [LABELS.index(c) for c in ("melanoma", "squamous_cell_carcinoma")])
     return {
+        "level_shares": {str(lv): float(np.mean(levels == lv)) for lv in (1, 2, 3, 4)},
         "level2_share": float(urgent.mean()),
-        "level3_share_bcc": float(soon.mean()),
-        "level2_share_of_benign": float(urgent[~np.isin(y, [LABELS.index(c) for c in MALIGNANT])].mean()),
+        "level2_share_of_benign": float(urgent[benign].mean()),
         "melanoma_or_scc_sent_to_level2": float(urgent[cancer].mean()),
     }
 
 
-def compute_metrics(probs: np.ndarray, y: np.ndarray, temperature: float, thresholds: dict[str, float]) -> dict:
+def compute_metrics(
+    probs: np.ndarray, y: np.ndarray, temperature: float, thresholds: dict[str, float], uncertain_below: float
+) -> dict:
     from sklearn.metrics import roc_auc_score
 
     pred = probs.argmax(1)
@@ -89,7 +101,8 @@ def compute_metrics(probs: np.ndarray, y: np.ndarray, temperature: float, thresh
         "nll_before_calibration": M.nll(raw, y),
         "nll_after_calibration": M.nll(probs, y),
         "probability_sum_max_abs_error": float(np.abs(probs.sum(1) - 1).max()),
-        "triage_load": triage_load(probs, y, thresholds),
+        "uncertain_fraction": float(np.mean(probs.max(1) < uncertain_below)),
+        "triage_load": triage_load(probs, y, thresholds, uncertain_below),
         "confusion_matrix": M.confusion(y, pred, len(LABELS)).tolist(),
         "reliability_bins": M.reliability_bins(probs, y, 15),
     }
@@ -161,10 +174,10 @@ def report(m: dict, version: str, split: str) -> str:
         f"(a perfectly calibrated model would read {m['ece_noise_floor']['mean']:.4f} on average, "
         f"p90 {m['ece_noise_floor']['p90']:.4f}, at this n)",
         f"prob sum max |err|    {m['probability_sum_max_abs_error']:.2e}",
-        f"triage load           {m['triage_load']['level2_share']:.3f} of cases to level 2 "
-        f"(benign: {m['triage_load']['level2_share_of_benign']:.3f}; melanoma/SCC caught: "
-        f"{m['triage_load']['melanoma_or_scc_sent_to_level2']:.3f}), "
-        f"{m['triage_load']['level3_share_bcc']:.3f} to level 3 by BCC",
+        "triage levels 1-4     "
+        + " / ".join(f"{v:.3f}" for v in m["triage_load"]["level_shares"].values())
+        + f" (level 2 holds {m['triage_load']['level2_share_of_benign']:.3f} of non-malignant cases "
+        f"and {m['triage_load']['melanoma_or_scc_sent_to_level2']:.3f} of melanomas/SCCs)",
         f"mean inference ms     {m.get('mean_inference_ms', 0):.2f}",
         "",
         f"{'class':28s} {'prec':>6s} {'recall':>6s} {'f1':>6s} {'n':>4s}",
@@ -194,9 +207,8 @@ def main(argv: list[str] | None = None) -> dict:
         ms.append(res.inference_ms)
     probs_arr = np.array(probs)
     y = np.array([LABELS.index(r["label"]) for r in rows])
-    m = compute_metrics(probs_arr, y, float(clf.card["temperature"]), clf.thresholds)
+    m = compute_metrics(probs_arr, y, float(clf.card["temperature"]), clf.thresholds, clf.uncertain_below)
     m["mean_inference_ms"] = float(np.mean(ms))
-    m["uncertain_fraction"] = float(np.mean(probs_arr.max(1) < clf.uncertain_below))
     card = read_card(vdir)
     card.setdefault("metrics", {})[a.split] = m
     card["metrics"][a.split]["evaluated"] = time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())

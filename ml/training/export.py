@@ -84,6 +84,7 @@ def export_version(
     tf: Any,
 ) -> Path:
     from ml.training import model as MD
+    from ml.training import ood
     from ml.training.train import EXPERIMENTS_LOG
 
     out = Path(args.out)
@@ -151,13 +152,7 @@ def export_version(
         "metrics": {"val": val_metrics},
         "experiments": experiments,
         "keras_tflite_max_abs_diff_val20": diff,
-        "ood": {
-            "file": "ood_stats.npz",
-            "rule": "out_of_distribution when ml.inference.ood_score (cosine distance of the "
-            "pooled features to the k-th nearest training image, k=10) > threshold (99th "
-            "percentile of val); used by ml.gate as a 'not_skin' refusal",
-            "threshold": float(ood_stats["threshold"]),
-        },
+        "ood": ood.card_entry(ood_stats),
         "intended_use": INTENDED_USE,
         "limits": LIMITS,
         "licence": LICENCE,

@@ -20,7 +20,26 @@ from ml.inference import Classifier, find_model_dir, knn_ood_stats, ood_score
 from ml.training.card import read_card, write_card
 from ml.training.data import split_rows
 from ml.training.paths import data_dir
-from ml.training.train import OOD_QUANTILE
+
+OOD_QUANTILE = 0.99  # share of val lesions the model-based OOD check may call unfamiliar
+
+
+def ood_bank(f_train: np.ndarray, f_val: np.ndarray) -> dict[str, np.ndarray]:
+    """k-NN bank of the train features, cut at the OOD_QUANTILE of the val scores."""
+    stats = knn_ood_stats(f_train)
+    stats["threshold"] = np.array(float(np.quantile(ood_score(f_val, stats), OOD_QUANTILE)))
+    return stats
+
+
+def card_entry(stats: dict[str, np.ndarray]) -> dict:
+    """The model card's description of the shipped ``ood_stats.npz``."""
+    return {
+        "file": "ood_stats.npz",
+        "rule": "out_of_distribution when ml.inference.ood_score (cosine distance of the pooled "
+        "features to the k-th nearest training image, k=10) > threshold (99th percentile of "
+        "val); used by ml.gate as a 'not_skin' refusal",
+        "threshold": float(stats["threshold"]),
+    }
 
 
 def features(clf: Classifier, paths: list[Path]) -> np.ndarray:
@@ -41,20 +60,12 @@ def main(argv: list[str] | None = None) -> None:
     clf = Classifier(vdir)
     f_train = features(clf, [root / r["path"] for r in split_rows(root, "train")])
     f_val = features(clf, [root / r["path"] for r in split_rows(root, "val")])
-    stats = knn_ood_stats(f_train)
-    val_scores = ood_score(f_val, stats)
-    stats["threshold"] = np.array(float(np.quantile(val_scores, OOD_QUANTILE)))
+    stats = ood_bank(f_train, f_val)
     np.savez(vdir / "ood_stats.npz", **stats)
     card = read_card(vdir)
-    card.setdefault("ood", {})["threshold"] = float(stats["threshold"])
-    card["ood"]["rule"] = (
-        "out_of_distribution when ml.inference.ood_score (cosine distance of the pooled "
-        "features to the k-th nearest training image, k=10) > threshold (99th percentile of "
-        "val); used by ml.gate as a 'not_skin' refusal"
-    )
-    card["ood"]["file"] = "ood_stats.npz"
+    card["ood"] = card_entry(stats)
     write_card(vdir, card)
-    print(f"OOD threshold {float(stats['threshold']):.4f} (val median {np.median(val_scores):.4f})")
+    print(f"OOD threshold {float(stats['threshold']):.4f} (val median {np.median(ood_score(f_val, stats)):.4f})")
 
 
 if __name__ == "__main__":

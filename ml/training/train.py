@@ -33,7 +33,6 @@ from ml.training.data import LABELS, MALIGNANT, Split, load_extra, load_isic8
 from ml.training.paths import CACHE_DIR, MODELS_DIR, data_dir, extra_data_dir, weights_path
 
 EXPERIMENTS_LOG = Path(__file__).resolve().parent / "experiments.json"
-OOD_QUANTILE = 0.99  # share of val lesions the model-based OOD check may call unfamiliar
 N = len(LABELS)
 VAL_VIEWS = ["none", "hflip", "vflip", "rot180"]
 # Melanoma: the threshold must reach recall 0.85 with 95 % confidence on val (Clopper-Pearson;
@@ -429,13 +428,12 @@ def main(argv: list[str] | None = None) -> dict:
 
     # Out-of-distribution statistics on the fine-tuned pooled features; the cut is the 99th
     # percentile of val scores, i.e. ~1 % of real val lesions would be called unfamiliar.
-    from ml.inference import knn_ood_stats, ood_score
+    from ml.training.ood import OOD_QUANTILE, ood_bank
 
     pooled_ft = MD.pooled_model(members[0]["bb"], args.cut)
     f_train = pooled_ft.predict(train_feats[0].astype(np.float32), batch_size=128, verbose=0)
     f_val = pooled_ft.predict(val_feats[0].astype(np.float32), batch_size=128, verbose=0)
-    ood_stats = knn_ood_stats(f_train)
-    ood_stats["threshold"] = np.array(float(np.quantile(ood_score(f_val, ood_stats), OOD_QUANTILE)))
+    ood_stats = ood_bank(f_train, f_val)
     log(f"OOD cut (val p{OOD_QUANTILE * 100:g}) {float(ood_stats['threshold']):.3f}")
 
     # ---------------- export ----------------
