@@ -227,6 +227,7 @@ def render(card: dict) -> str:
             f"cut={c.get('cut')} size={c.get('size')} extra={c.get('extra')}"
             f"(w={c.get('extra_weight')}) lr={c.get('lr')} ls={c.get('label_smoothing')} "
             f"mixup={c.get('mixup')} variants={c.get('variants')} drop={c.get('dropout')}"
+            f" members={c.get('members', 1)}{' colour-constancy' if c.get('color_constancy') else ''}"
         )
         tta = e.get("val_balanced_accuracy_tta", {})
         w(
@@ -242,8 +243,13 @@ def render(card: dict) -> str:
         "isic8-180's melanomas and nevi) did not hurt on val and adds 326 melanomas. Label "
         "smoothing 0.1, class-balanced loss weights and 1-epoch LR warm-up were used in every "
         "fine-tuning run; weight averaging over the second half of training (SWA) is computed "
-        "every run and kept only when it beats the best single epoch on val. Mixup (implemented, "
-        "`--mixup`) and 224 px input were not screened for lack of CPU time."
+        "every run and kept only when it beats the best single epoch on val. Shades-of-Gray colour "
+        "constancy (`--color-constancy`, in the graph so serving needs no extra step), the ISIC "
+        "challenges' usual answer to camera and lighting differences, raised single members on "
+        "val but not the two-member ensemble (rows above), so it is off. Mixup (implemented, "
+        "`--mixup`), 224 px input (1.3x slower per epoch) and a deeper cut at block_2_add (2.6x "
+        "slower per epoch, which would not fit two members in the 60-minute budget) were not "
+        "screened for lack of CPU time."
     )
     for note in card.get("experiment_notes", []):
         w(f"\n- {note}")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -21,12 +22,20 @@ from ml.training.data import LABELS
 MAX_TFLITE_BYTES = 10 * 1024 * 1024
 
 
-def next_version(out: Path, prefix: str = "mnv2") -> str:
-    day = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
-    n = 1
-    while (out / f"{prefix}-{day}-{n}").exists():
-        n += 1
-    return f"{prefix}-{day}-{n}"
+def next_version(out: Path, log: Path | None = None, prefix: str = "mnv2", day: str | None = None) -> str:
+    """``<prefix>-<day>-<n>`` with n above every n already used that day.
+
+    A name is never reused, even after its folder was removed: deployed databases keep a
+    ``ModelVersion`` row per name (with its sha256), so a new artifact under an old name would
+    look tampered. Used names are the folders in ``out`` and those the experiment log mentions.
+    """
+    day = day or dt.datetime.now(dt.UTC).strftime("%Y%m%d")
+    pattern = re.compile(rf"\b{re.escape(prefix)}-{day}-(\d+)\b")
+    texts = [d.name for d in out.iterdir()] if out.is_dir() else []
+    if log is not None and log.exists():
+        texts.append(log.read_text())
+    used = [int(n) for t in texts for n in pattern.findall(t)]
+    return f"{prefix}-{day}-{max(used, default=0) + 1}"
 
 
 def to_tflite(model: Any, path: Path, tf: Any) -> str:
@@ -88,11 +97,11 @@ def export_version(
     from ml.training.train import EXPERIMENTS_LOG
 
     out = Path(args.out)
-    version = args.version or next_version(out)
+    version = args.version or next_version(out, EXPERIMENTS_LOG)
     vdir = out / version
     vdir.mkdir(parents=True, exist_ok=False)
 
-    model = MD.export_model(members, args.cut, args.size, temperature, use_tta)
+    model = MD.export_model(members, args.cut, args.size, temperature, use_tta, args.color_constancy)
     model.save(vdir / "keras_model.keras")
     weights_dtype = to_tflite(model, vdir / "model.tflite", tf)
     diff = check_agreement(model, vdir / "model.tflite", val_images)
@@ -117,7 +126,9 @@ def export_version(
             "format": "float32 [1,H,W,3] RGB 0..255",
             "resize": "PIL convert('RGB') then resize((H, W), BILINEAR) on the whole image "
             "(squash, no crop), as in training",
-            "preprocessing_in_graph": "x / 127.5 - 1",
+            "preprocessing_in_graph": (
+                "Shades-of-Gray colour constancy (p=6), then x / 127.5 - 1" if args.color_constancy else "x / 127.5 - 1"
+            ),
         },
         "outputs": {
             "probabilities": "[1,8] calibrated softmax(logits / T), labels.json order",

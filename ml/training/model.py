@@ -40,9 +40,39 @@ def preprocess_layer() -> keras.layers.Layer:
     return keras.layers.Rescaling(1.0 / 127.5, offset=-1.0, name="preprocess")
 
 
-def bottom_model(bb: keras.Model, cut: str) -> keras.Model:
+@keras.saving.register_keras_serializable(package="skintriage")
+class ShadesOfGray(keras.layers.Layer):
+    """Shades-of-Gray colour constancy (Finlayson & Trezzi 2004), the ISIC challenge standard.
+
+    Estimates each image's illuminant as the Minkowski p-norm mean of every channel and
+    rescales the channels so that illuminant becomes neutral grey; it removes much of the
+    colour cast that differs between dermatoscopes and clinics. Input and output are RGB 0..255.
+    """
+
+    def __init__(self, p: float = 6.0, **kwargs) -> None:
+        super().__init__(**kwargs)
+        self.p = float(p)
+
+    def call(self, x: tf.Tensor) -> tf.Tensor:
+        xs = x / 255.0  # keep x**p well inside float32 range
+        illum = tf.pow(tf.reduce_mean(tf.pow(xs + 1e-6, self.p), axis=[1, 2], keepdims=True), 1.0 / self.p)
+        gain = tf.reduce_mean(illum, axis=-1, keepdims=True) / tf.maximum(illum, 1e-3)
+        return tf.clip_by_value(x * gain, 0.0, 255.0)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "p": self.p}
+
+
+def input_stage(x: tf.Tensor, color_constancy: bool) -> tf.Tensor:
+    """Raw RGB 0..255 -> backbone input: optional colour constancy, then MobileNetV2 scaling."""
+    if color_constancy:
+        x = ShadesOfGray(name="color_constancy")(x)
+    return preprocess_layer()(x)
+
+
+def bottom_model(bb: keras.Model, cut: str, color_constancy: bool = False) -> keras.Model:
     inp = keras.Input(bb.input.shape[1:], name="rgb")
-    x = preprocess_layer()(inp)
+    x = input_stage(inp, color_constancy)
     feats = keras.Model(bb.input, bb.get_layer(cut).output)(x)
     return keras.Model(inp, feats, name="bottom")
 
@@ -120,7 +150,12 @@ class FirstHalf(keras.layers.Layer):
 
 
 def export_model(
-    members: list[tuple[keras.Model, Head]], cut: str, size: int, temperature: float, tta: bool
+    members: list[tuple[keras.Model, Head]],
+    cut: str,
+    size: int,
+    temperature: float,
+    tta: bool,
+    color_constancy: bool = False,
 ) -> keras.Model:
     """End-to-end model: RGB 0..255 -> (calibrated probabilities, per-class CAM maps, features).
 
@@ -130,7 +165,7 @@ def export_model(
     feature map, i.e. the class activation map of each class (mean over positions = logit).
     """
     inp = keras.Input((size, size, 3), batch_size=1, name="rgb")
-    x = preprocess_layer()(FlipTTA(name="tta_views")(inp) if tta else inp)
+    x = input_stage(FlipTTA(name="tta_views")(inp) if tta else inp, color_constancy)
     if len(members) == 1:
         fmaps = [members[0][0](x)]
     else:

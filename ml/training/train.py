@@ -64,6 +64,12 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--cache-dir", default=str(CACHE_DIR))
     p.add_argument("--size", type=int, default=192)
     p.add_argument("--cut", default="block_5_add", help="last frozen backbone layer")
+    p.add_argument(
+        "--color-constancy",
+        action=argparse.BooleanOptionalAction,
+        default=False,
+        help="Shades-of-Gray colour constancy inside the model, before the backbone",
+    )
     p.add_argument("--variants", type=int, default=16, help="augmented copies per train image")
     p.add_argument("--extra", default="isic2017", choices=sorted(EXTRA_CHOICES))
     p.add_argument("--extra-variants", type=int, default=4)
@@ -128,12 +134,13 @@ def main(argv: list[str] | None = None) -> dict:
     )
 
     bb = MD.build_backbone(args.size, args.alpha, wpath)
-    bottom = MD.bottom_model(bb, args.cut)
+    bottom = MD.bottom_model(bb, args.cut, args.color_constancy)
     aug = MD.augmenter(args.seed)
 
     def cached(name: str, fn) -> np.ndarray:
         key = hashlib.sha1(  # cache key only
-            f"{name}|{args.size}|{args.alpha}|{args.cut}|{args.seed}|{wpath}".encode(),
+            f"{name}|{args.size}|{args.alpha}|{args.cut}|{args.seed}|{wpath}"
+            f"{'|sog' if args.color_constancy else ''}".encode(),
             usedforsecurity=False,
         ).hexdigest()[:12]
         path = cache / f"feat_{name}_{key}.npy"
