@@ -302,9 +302,12 @@ def main(argv: list[str] | None = None) -> dict:
             x, y, w = epoch_batch()
             x, t, w = mixup(x, one_hot(y), w)
             hist = top.fit(x, t, sample_weight=w, batch_size=args.batch, epochs=1, verbose=0)
-            bacc, _ = val_scores(val_logits(top), 2)
+            bacc, ep_logits = val_scores(val_logits(top), 2)
+            acc = float(np.mean(ep_logits.argmax(1) == val.labels))
             epoch_times.append(time.time() - te)
-            history.append({"epoch": ep, "loss": float(hist.history["loss"][0]), "val_bacc": bacc})
+            history.append(
+                {"epoch": ep, "loss": float(hist.history["loss"][0]), "val_bacc": bacc, "val_acc": round(acc, 4)}
+            )
             improved = bacc > best[0]
             if improved:
                 best, bad = (bacc, top.get_weights(), ep), 0
@@ -321,7 +324,7 @@ def main(argv: list[str] | None = None) -> dict:
             left = (args.epochs - ep + (args.members - m - 1) * args.epochs) * float(np.mean(epoch_times))
             log(
                 f"epoch {ep:2d}/{args.epochs} loss {hist.history['loss'][0]:.4f} "
-                f"val_bal_acc {bacc:.3f}{' *' if improved else '  '} "
+                f"val_bal_acc {bacc:.3f}{' *' if improved else '  '} val_acc {acc:.3f} "
                 f"{epoch_times[-1]:.0f}s  ETA <= {left / 60:.1f} min"
             )
             if bad >= args.patience and (swa_start is None or ep >= swa_start + args.patience):
