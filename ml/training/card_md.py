@@ -247,9 +247,10 @@ def render(card: dict) -> str:
         "constancy (`--color-constancy`, in the graph so serving needs no extra step), the ISIC "
         "challenges' usual answer to camera and lighting differences, raised single members on "
         "val but not the two-member ensemble (rows above), so it is off. Mixup "
-        "(`--mixup 0.2`) left val balanced accuracy unchanged, so it is off too. 224 px input "
-        "(1.3x slower per epoch) and a deeper cut at block_2_add (2.6x slower per epoch, which "
-        "would not fit two members in the 60-minute budget) were not screened for lack of CPU time."
+        "(`--mixup 0.2`) left val balanced accuracy unchanged, so it is off too, and so is "
+        "224 px input (no change in late-epoch val scores, 1.3x slower). A deeper cut at "
+        "block_2_add (2.6x slower per epoch, which would not fit two members in the 60-minute "
+        "budget) was not screened for lack of CPU time."
     )
     for note in card.get("experiment_notes", []):
         w(f"\n- {note}")
