@@ -9,11 +9,9 @@ small (see ``python -m ml.bench`` for the RSS check).
 
 from __future__ import annotations
 
-import contextlib
 import io
 import json
 import os
-import re
 import threading
 import time
 from dataclasses import dataclass, field
@@ -24,8 +22,9 @@ from ai_edge_litert.interpreter import Interpreter
 from PIL import Image, ImageOps
 from threadpoolctl import threadpool_limits
 
+from ml.versions import version_key
+
 MODELS_DIR = Path(__file__).resolve().parent / "models"
-_VERSION_RE = re.compile(r"-(\d{8})-(\d+)$")
 
 
 @dataclass
@@ -55,15 +54,7 @@ def find_model_dir() -> Path:
     if not candidates:
         raise FileNotFoundError(f"no model version folder with model.tflite under {MODELS_DIR}")
 
-    def newest_key(d: Path) -> tuple[str, str, int]:
-        # The card's creation time first; version name (date, counter) breaks ties.
-        created = ""
-        with contextlib.suppress(OSError, ValueError):
-            created = json.loads((d / "model_card.json").read_text()).get("created", "")
-        m = _VERSION_RE.search(d.name)
-        return (created, m.group(1) if m else "", int(m.group(2)) if m else 0)
-
-    return max(candidates, key=newest_key)
+    return max(candidates, key=version_key)
 
 
 def to_rgb(image: Image.Image) -> Image.Image:

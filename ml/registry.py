@@ -9,6 +9,7 @@ from django.conf import settings
 from django.db import transaction
 
 from ml.models import ModelVersion
+from ml.versions import version_key
 
 ARTIFACT_FILES = ("model.tflite", "labels.json", "model_card.json")
 
@@ -41,7 +42,7 @@ def shipped_versions() -> list[Path]:
     """Version folders under MODEL_ROOT that hold a complete artifact, oldest first."""
     root = Path(settings.MODEL_ROOT)
     folders = [p for p in root.iterdir() if p.is_dir() and all((p / f).exists() for f in ARTIFACT_FILES)]
-    return sorted(folders, key=lambda p: p.name)
+    return sorted(folders, key=version_key)
 
 
 @transaction.atomic

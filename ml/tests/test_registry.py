@@ -116,3 +116,19 @@ def test_setup_site_keeps_a_tampered_active_model_unavailable(model_root):
     assert registry.active_model().version == "v-2026-1"
     with pytest.raises(registry.ModelUnavailable):
         registry.active_model_dir()
+
+
+def test_shipped_versions_order_counters_as_numbers(tmp_path, settings):
+    """mnv2-…-10 is newer than mnv2-…-2 (names are never reused, so counters grow past 9)."""
+    settings.MODEL_ROOT = tmp_path
+    for n in (2, 10, 9):
+        folder = tmp_path / f"mnv2-20261126-{n}"
+        folder.mkdir()
+        (folder / "model.tflite").write_bytes(b"\x00\x00\x00\x00TFL3")
+        (folder / "labels.json").write_text("[]")
+        (folder / "model_card.json").write_text(json.dumps({"version": folder.name, "created": "2026-11-26"}))
+    assert [p.name for p in registry.shipped_versions()] == [
+        "mnv2-20261126-2",
+        "mnv2-20261126-9",
+        "mnv2-20261126-10",
+    ]
