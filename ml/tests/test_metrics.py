@@ -67,3 +67,14 @@ def test_ece_noise_floor_of_a_calibrated_model() -> None:
     assert 0.02 < floor["mean"] < floor["p90"] < 0.2
     big = M.ece_noise_floor(M.softmax(rng.normal(0, 2, (20000, 8))), draws=50)
     assert big["mean"] < floor["mean"] / 3  # the floor shrinks with more cases
+
+
+def test_ece_noise_floor_says_how_often_a_calibrated_model_meets_a_bar() -> None:
+    rng = np.random.default_rng(4)
+    p = M.softmax(rng.normal(0, 2, (330, 8)))
+    floor = M.ece_noise_floor(p, draws=300, target=0.05)
+    assert floor["target"] == 0.05
+    assert 0.0 < floor["share_at_or_below_target"] < 0.5  # 330 cases: a 0.05 bar is mostly missed
+    assert M.ece_noise_floor(p, draws=300, target=1.0)["share_at_or_below_target"] == 1.0
+    big = M.ece_noise_floor(M.softmax(rng.normal(0, 2, (20000, 8))), draws=50, target=0.05)
+    assert big["share_at_or_below_target"] == 1.0  # with enough cases the same bar is always met

@@ -46,7 +46,7 @@ def ece(probs: np.ndarray, y: np.ndarray, bins: int = 15) -> float:
     return float(total)
 
 
-def ece_noise_floor(probs: np.ndarray, bins: int = 15, draws: int = 2000, seed: int = 0) -> dict:
+def ece_noise_floor(probs: np.ndarray, bins: int = 15, draws: int = 2000, seed: int = 0, target: float = 0.05) -> dict:
     """ECE a *perfectly calibrated* model with these confidences would show on this many cases.
 
     Each case is re-drawn correct with probability equal to its confidence, so any ECE measured
@@ -62,7 +62,13 @@ def ece_noise_floor(probs: np.ndarray, bins: int = 15, draws: int = 2000, seed: 
     for i in range(draws):
         correct = rng.random(len(conf)) < conf
         sims[i] = sum(m.mean() * abs(conf[m].mean() - correct[m].mean()) for m in masks)
-    return {"mean": float(sims.mean()), "p90": float(np.quantile(sims, 0.9))}
+    return {
+        "mean": float(sims.mean()),
+        "p90": float(np.quantile(sims, 0.9)),
+        # How often a perfectly calibrated model would meet an ECE bar of ``target`` here.
+        "target": target,
+        "share_at_or_below_target": float(np.mean(sims <= target)),
+    }
 
 
 def reliability_bins(probs: np.ndarray, y: np.ndarray, bins: int = 15) -> list[dict]:

@@ -63,7 +63,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--version", help="default mnv2-YYYYMMDD-<n>, first free n")
     p.add_argument("--cache-dir", default=str(CACHE_DIR))
     p.add_argument("--size", type=int, default=192)
-    p.add_argument("--cut", default="block_5_add", help="last frozen backbone layer")
+    p.add_argument("--cut", default="block_2_add", help="last frozen backbone layer")
     p.add_argument(
         "--color-constancy",
         action=argparse.BooleanOptionalAction,
@@ -71,7 +71,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         help="Shades-of-Gray colour constancy inside the model, before the backbone",
     )
     p.add_argument("--variants", type=int, default=16, help="augmented copies per train image")
-    p.add_argument("--extra", default="isic2017", choices=sorted(EXTRA_CHOICES))
+    p.add_argument("--extra", default="none", choices=sorted(EXTRA_CHOICES))
     p.add_argument("--extra-variants", type=int, default=4)
     p.add_argument("--extra-weight", type=float, default=1.0)
     p.add_argument("--head-epochs", type=int, default=40)
@@ -237,18 +237,24 @@ def main(argv: list[str] | None = None) -> dict:
     def val_logits(model) -> list[np.ndarray]:
         return [model.predict(v.astype(np.float32), batch_size=128, verbose=0) for v in val_feats]
 
-    def fit_member(m: int, bb) -> dict:
-        """Phase 1 (head on frozen pooled features) then phase 2 (fine-tune above the cut)."""
-        keras.utils.set_random_seed(args.seed + 1000 * m)
-        # ---------------- phase 1: frozen backbone, head only (on pooled features) ----------------
-        t1 = time.time()
+    def pooled_features() -> tuple[dict, list[np.ndarray]]:
+        """Every cached copy run through the *pretrained* upper blocks and pooled (phase 1 input).
+
+        Members all start from the same pretrained weights, so main() computes this once, before
+        member 0 fine-tunes ``bb``, and every member's phase 1 reuses it.
+        """
         pooled = MD.pooled_model(bb, args.cut)
 
         def pool(a: np.ndarray) -> np.ndarray:
             return pooled.predict(a.astype(np.float32), batch_size=128, verbose=0)
 
-        pooled_map = {id(f): [pool(a) for a in f] for f, _, _ in pools}
-        val_pooled = [pool(a) for a in val_feats]
+        return {id(f): [pool(a) for a in f] for f, _, _ in pools}, [pool(a) for a in val_feats]
+
+    def fit_member(m: int, bb, pooled_map: dict, val_pooled: list[np.ndarray]) -> dict:
+        """Phase 1 (head on frozen pooled features) then phase 2 (fine-tune above the cut)."""
+        keras.utils.set_random_seed(args.seed + 1000 * m)
+        # ---------------- phase 1: frozen backbone, head only (on pooled features) ----------------
+        t1 = time.time()
         head = MD.Head(args.dropout, suffix="" if m == 0 else f"_{m}")
         hin = keras.Input((val_pooled[0].shape[1],))
         head_model = keras.Model(hin, head.dense(head.drop(hin)))
@@ -268,7 +274,6 @@ def main(argv: list[str] | None = None) -> dict:
             f"{best[2] + 1}/{args.head_epochs} ({time.time() - t1:.0f}s)"
         )
         phase1_bacc = best[0]
-        del pooled_map
 
         # ---------------- phase 2: fine-tune the blocks above the cut ----------------
         top = MD.top_model(bb, args.cut, head)
@@ -353,11 +358,16 @@ def main(argv: list[str] | None = None) -> dict:
             "history": history,
         }
 
+    t_pool = time.time()
+    pooled_map, val_pooled = pooled_features()
+    log(f"pooled frozen features for phase 1 ({time.time() - t_pool:.0f}s, shared by all members)")
     members = []
     for m in range(args.members):
         if args.members > 1:
             log(f"===== ensemble member {m + 1}/{args.members} =====")
-        members.append(fit_member(m, bb if m == 0 else MD.build_backbone(args.size, args.alpha, wpath)))
+        member_bb = bb if m == 0 else MD.build_backbone(args.size, args.alpha, wpath)
+        members.append(fit_member(m, member_bb, pooled_map, val_pooled))
+    del pooled_map, val_pooled
     if args.members > 1:
         log("members' val bal acc: " + ", ".join(f"{mb['bacc']:.3f}" for mb in members))
 
