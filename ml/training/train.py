@@ -60,7 +60,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--weights", help="MobileNetV2 no-top .h5 (env SKIN_WEIGHTS_PATH)")
     p.add_argument("--alpha", type=float, default=1.0, choices=[1.0, 0.35])
     p.add_argument("--out", default=str(MODELS_DIR), help="parent folder of version folders")
-    p.add_argument("--version", help="default mnv2-YYYYMMDD-<n>, first free n")
+    p.add_argument("--version", help="default mnv2-YYYYMMDD-<n>, n above every name used before")
     p.add_argument("--cache-dir", default=str(CACHE_DIR))
     p.add_argument("--size", type=int, default=192)
     p.add_argument("--cut", default="block_2_add", help="last frozen backbone layer")
