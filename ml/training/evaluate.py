@@ -173,8 +173,8 @@ def report(m: dict, version: str, split: str) -> str:
         f"{m['ece_after_calibration']:.4f} after calibration "
         f"(a perfectly calibrated model would read {m['ece_noise_floor']['mean']:.4f} on average, "
         f"p90 {m['ece_noise_floor']['p90']:.4f}, at this n, and would meet ECE <= "
-        f"{m['ece_noise_floor'].get('target', 0.05):g} in "
-        f"{m['ece_noise_floor'].get('share_at_or_below_target', float('nan')):.0%} of draws)",
+        f"{m['ece_noise_floor']['target']:g} in "
+        f"{m['ece_noise_floor']['share_at_or_below_target']:.0%} of draws)",
         f"prob sum max |err|    {m['probability_sum_max_abs_error']:.2e}",
         "triage levels 1-4     "
         + " / ".join(f"{v:.3f}" for v in m["triage_load"]["level_shares"].values())
