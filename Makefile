@@ -23,10 +23,9 @@ check: ## what CI checks besides the tests
 	DJANGO_DEBUG=false DJANGO_SECRET_KEY=ci-only-$$(head -c 64 /dev/urandom | base64 | tr -dc a-zA-Z0-9) \
 	  DJANGO_ALLOWED_HOSTS=clinic.example.org $(BIN)/python manage.py check --deploy --fail-level WARNING
 
-train: ## train, export and evaluate the classifier on ../shared (about 45 min on 2 CPU cores)
+train: ## both networks, per-kind heads and answer fusion, evaluation, from ../shared (about 70 min on 2 CPU cores)
 	./scripts/bootstrap.sh dev
-	$(BIN)/python -m ml.training.train
-	$(BIN)/python -m ml.training.evaluate
+	$(BIN)/python -m ml.training.pipeline
 
 evaluate:
 	$(BIN)/python -m ml.training.evaluate

@@ -5,7 +5,9 @@ from django.utils import timezone
 
 from chatbot.engine import Engine, build_knowledge
 from chatbot.models import Conversation, Faq, Message
+from diagnosis.context import slots_context
 from diagnosis.models import Disease, Submission
+from diagnosis.services import submission_request_rescore
 
 DISEASE_FIELDS = (
     "code",
@@ -94,9 +96,13 @@ def conversation_reply(*, conversation: Conversation, text: str) -> dict:
     Message.objects.create(conversation=conversation, sender=Message.Sender.PATIENT, text=text)
     case_before = _linked_case(conversation)
     level_before = case_before.level if case_before else None
+    answers_before = slots_context((conversation.state or {}).get("slots") or {})
     turn = _engine(conversation).reply(conversation.state, text)
     _apply_turn(conversation, turn)
     case = _retriage(conversation)
+    if conversation.submission_id and slots_context(conversation.state.get("slots") or {}) != answers_before:
+        # The photo's model takes these answers as context: score it again with them.
+        submission_request_rescore(submission_id=conversation.submission_id)
     reply = turn.reply
     if case is not None and level_before is not None and case.level < level_before:
         # Fusion with the photo's result: say plainly that the answers raised the priority.

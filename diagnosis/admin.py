@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
 
-from diagnosis.models import Disease, Prediction, Submission
+from diagnosis.models import SYMPTOM_QUESTIONS, Disease, Prediction, Submission
 
 
 @admin.register(Disease)
@@ -31,7 +31,18 @@ class DiseaseAdmin(admin.ModelAdmin):
 class PredictionInline(admin.StackedInline):
     model = Prediction
     can_delete = False
-    readonly_fields = ("model_version", "top", "uncertain", "ranked", "thresholds", "inference_ms", "created_at")
+    readonly_fields = (
+        "model_version",
+        "top",
+        "uncertain",
+        "ranked",
+        "thresholds",
+        "photo_kind",
+        "kind_probability",
+        "context",
+        "inference_ms",
+        "created_at",
+    )
     exclude = ("heatmap",)
 
     def has_add_permission(self, request, obj=None):
@@ -52,6 +63,9 @@ class SubmissionAdmin(admin.ModelAdmin):
         "error",
         "body_site",
         "symptoms",
+        "dermoscope",
+        *SYMPTOM_QUESTIONS,
+        "diameter_mm",
         "width",
         "height",
         "image_sha256",

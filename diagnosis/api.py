@@ -11,14 +11,40 @@ from rest_framework.response import Response
 from diagnosis import presenters, selectors, services
 from diagnosis.access import submission_for_user
 from diagnosis.images import ImageRejected
-from diagnosis.models import Disease, Submission
+from diagnosis.models import DIAMETER_MM_MAX, DIAMETER_MM_MIN, SYMPTOM_QUESTIONS, Disease, Prediction, Submission
 from portal.api_common import UploadThrottle
+
+
+def _answer_field(question: str) -> serializers.ChoiceField:
+    return serializers.ChoiceField(
+        choices=Submission.Answer.choices,
+        required=False,
+        allow_blank=True,
+        help_text=f"{question} Blank or absent: not answered.",
+        error_messages={"invalid_choice": 'Answer "yes", "no" or "unsure" (got "{input}").'},
+    )
 
 
 class SubmissionCreateSerializer(serializers.Serializer):
     image = serializers.FileField(allow_empty_file=True)
     body_site = serializers.ChoiceField(choices=Submission.BodySite.choices, required=False, allow_blank=True)
     symptoms = serializers.CharField(max_length=2000, required=False, allow_blank=True, trim_whitespace=True)
+    dermoscope = serializers.BooleanField(
+        required=False, default=False, help_text="The photo was taken through a dermatoscope."
+    )
+    itch = _answer_field("Does it itch?")
+    grew = _answer_field("Has it grown?")
+    hurt = _answer_field("Does it hurt?")
+    changed = _answer_field("Has it changed (colour, shape)?")
+    bleed = _answer_field("Has it bled?")
+    elevation = _answer_field("Is it raised above the skin?")
+    diameter_mm = serializers.FloatField(
+        required=False,
+        allow_null=True,
+        min_value=DIAMETER_MM_MIN,
+        max_value=DIAMETER_MM_MAX,
+        help_text=f"Size across, in mm ({DIAMETER_MM_MIN:g} to {DIAMETER_MM_MAX:g}).",
+    )
 
 
 class RankedSerializer(serializers.Serializer):
@@ -34,6 +60,7 @@ class PredictionSerializer(serializers.Serializer):
     uncertain = serializers.BooleanField()
     inference_ms = serializers.FloatField()
     heatmap_url = serializers.CharField(allow_null=True)
+    photo_kind = serializers.ChoiceField(choices=Prediction.PhotoKind.choices, allow_blank=True)
 
 
 class TriageSerializer(serializers.Serializer):
@@ -61,6 +88,9 @@ class SubmissionSerializer(serializers.ModelSerializer):
             "finished_at",
             "body_site",
             "symptoms",
+            "dermoscope",
+            *SYMPTOM_QUESTIONS,
+            "diameter_mm",
             "error",
             "prediction",
             "triage",
@@ -90,6 +120,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
             "uncertain": prediction.uncertain,
             "inference_ms": prediction.inference_ms,
             "heatmap_url": f"/api/v1/submissions/{obj.pk}/heatmap/" if prediction.heatmap else None,
+            "photo_kind": prediction.photo_kind,
         }
 
     @extend_schema_field(TriageSerializer(allow_null=True))

@@ -1,7 +1,18 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from diagnosis.models import Submission
+from diagnosis.models import DIAMETER_MM_MAX, DIAMETER_MM_MIN, SYMPTOM_QUESTIONS, Submission
+
+
+def _answer(label: str) -> forms.ChoiceField:
+    """A yes / no / not sure question; left unanswered it is simply not known."""
+    return forms.ChoiceField(
+        label=label,
+        choices=Submission.Answer.choices,
+        required=False,
+        # Bootstrap's toggle buttons: big enough to tap, three in a row on a phone.
+        widget=forms.RadioSelect(attrs={"class": "btn-check"}),
+    )
 
 
 class UploadForm(forms.Form):
@@ -14,6 +25,25 @@ class UploadForm(forms.Form):
     body_site = forms.ChoiceField(
         label=_("Where on the body?"), choices=[("", "—"), *Submission.BodySite.choices], required=False
     )
+    dermoscope = forms.BooleanField(
+        label=_("Was this photo taken through a dermatoscope (a skin magnifier used by clinics)?"),
+        required=False,
+        help_text=_("Leave it unticked for an ordinary phone or camera photo."),
+    )
+    itch = _answer(_("Does it itch?"))
+    grew = _answer(_("Has it grown?"))
+    hurt = _answer(_("Does it hurt?"))
+    changed = _answer(_("Has it changed (colour, shape)?"))
+    bleed = _answer(_("Has it bled?"))
+    elevation = _answer(_("Is it raised above the skin?"))
+    diameter_mm = forms.FloatField(
+        label=_("Size across, in mm (optional)"),
+        required=False,
+        min_value=DIAMETER_MM_MIN,
+        max_value=DIAMETER_MM_MAX,
+        widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+        help_text=_("Measure the widest part with a ruler if you can."),
+    )
     symptoms = forms.CharField(
         label=_("Anything you have noticed? (optional)"),
         widget=forms.Textarea(attrs={"rows": 3, "maxlength": 2000}),
@@ -21,3 +51,7 @@ class UploadForm(forms.Form):
         required=False,
         help_text=_("For example: how long it has been there, whether it grew, bleeds or itches."),
     )
+
+    def questions(self) -> list[forms.BoundField]:
+        """The yes / no / not sure questions, in the order the template shows them."""
+        return [self[name] for name in SYMPTOM_QUESTIONS]

@@ -14,6 +14,8 @@ from django.conf import settings
 from django.utils.translation import gettext as _
 from PIL import Image, ImageOps, UnidentifiedImageError
 
+from ml.upload import store_jpeg
+
 try:  # iPhones upload HEIC; pillow-heif teaches Pillow to read it.
     from pillow_heif import register_heif_opener
 
@@ -23,8 +25,6 @@ except ImportError:  # pragma: no cover - pinned in requirements
     _FORMATS = ("JPEG", "PNG", "WEBP")
 
 MIN_SIDE = 64
-MAX_STORED_SIDE = 2048
-JPEG_QUALITY = 90
 
 
 class ImageRejected(ValueError):
@@ -93,17 +93,11 @@ def sanitise_image(upload) -> CleanImage:
                 _("The photo is damaged or incomplete. Please take it again and re-upload."), "corrupt"
             ) from None
 
-    if max(image.size) > MAX_STORED_SIDE:
-        image.thumbnail((MAX_STORED_SIDE, MAX_STORED_SIDE), Image.Resampling.LANCZOS)
-    out = io.BytesIO()
-    # A brand-new image object carries no info dict: nothing of the original metadata survives.
-    clean = Image.new("RGB", image.size)
-    clean.paste(image)
-    clean.save(out, format="JPEG", quality=JPEG_QUALITY, optimize=True)
-    content = out.getvalue()
-    return CleanImage(
-        content=content, width=clean.width, height=clean.height, sha256=hashlib.sha256(content).hexdigest()
-    )
+    # The one stored encoding (ml.upload): the model's thresholds were chosen on these pixels.
+    content = store_jpeg(image)
+    with Image.open(io.BytesIO(content)) as stored:
+        width, height = stored.size
+    return CleanImage(content=content, width=width, height=height, sha256=hashlib.sha256(content).hexdigest())
 
 
 def _to_rgb(image: Image.Image) -> Image.Image:

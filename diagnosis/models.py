@@ -3,6 +3,7 @@
 import uuid
 
 from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -10,6 +11,10 @@ from ml.labels import LABELS
 
 # The eight classes the model predicts; fixed codes used everywhere (DESIGN.md).
 MODEL_CLASSES = tuple(LABELS)
+
+# The yes/no questions asked with the upload; the same names as the model's context keys.
+SYMPTOM_QUESTIONS = ("itch", "grew", "hurt", "changed", "bleed", "elevation")
+DIAMETER_MM_MIN, DIAMETER_MM_MAX = 0.5, 200.0
 
 
 class Disease(models.Model):
@@ -73,6 +78,11 @@ class Submission(models.Model):
         GENITAL = "genital", _("Genital area")
         OTHER = "other", _("Other")
 
+    class Answer(models.TextChoices):
+        YES = "yes", _("Yes")
+        NO = "no", _("No")
+        UNSURE = "unsure", _("Not sure")
+
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     patient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="submissions")
     # No width_field/height_field: Django would then open the file on every row it loads (the
@@ -83,6 +93,20 @@ class Submission(models.Model):
     image_sha256 = models.CharField(max_length=64, blank=True)
     body_site = models.CharField(max_length=16, choices=BodySite.choices, blank=True)
     symptoms = models.TextField(max_length=2000, blank=True)
+    # The patient's answers, part of the model's context. A blank answer was not given.
+    dermoscope = models.BooleanField(_("taken through a dermatoscope?"), default=False)
+    itch = models.CharField(_("does it itch?"), max_length=8, choices=Answer.choices, blank=True)
+    grew = models.CharField(_("has it grown?"), max_length=8, choices=Answer.choices, blank=True)
+    hurt = models.CharField(_("does it hurt?"), max_length=8, choices=Answer.choices, blank=True)
+    changed = models.CharField(_("has it changed?"), max_length=8, choices=Answer.choices, blank=True)
+    bleed = models.CharField(_("has it bled?"), max_length=8, choices=Answer.choices, blank=True)
+    elevation = models.CharField(_("is it raised?"), max_length=8, choices=Answer.choices, blank=True)
+    diameter_mm = models.FloatField(
+        _("size across (mm)"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(DIAMETER_MM_MIN), MaxValueValidator(DIAMETER_MM_MAX)],
+    )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
@@ -103,6 +127,10 @@ class Submission(models.Model):
 
 
 class Prediction(models.Model):
+    class PhotoKind(models.TextChoices):
+        DERMOSCOPIC = "dermoscopic", _("Dermoscopic")
+        CLINICAL = "clinical", _("Phone photo (clinical)")
+
     submission = models.OneToOneField(Submission, on_delete=models.CASCADE, related_name="prediction")
     model_version = models.CharField(max_length=64)
     ranked = models.JSONField(help_text="[[code, probability], ...] descending, all classes")
@@ -111,6 +139,11 @@ class Prediction(models.Model):
     # The per-class thresholds of the model that made this prediction, kept for the audit trail.
     thresholds = models.JSONField(default=dict, blank=True)
     inference_ms = models.FloatField()
+    # What the model's photo-kind detector saw, and P(dermoscopic) behind it.
+    photo_kind = models.CharField(max_length=16, choices=PhotoKind.choices, blank=True)
+    kind_probability = models.FloatField(null=True, blank=True)
+    # The patient's answers the model actually used (normalised), kept for the audit trail.
+    context = models.JSONField(default=dict, blank=True)
     heatmap = models.ImageField(upload_to=heatmap_upload_to, null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,5 +1,7 @@
 """Shape a submission for people and the API: names from admin content, triage advice."""
 
+from django.utils.translation import gettext as _
+
 from diagnosis.models import Submission
 
 
@@ -38,3 +40,53 @@ def triage_summary(submission: Submission, levels: dict | None = None) -> dict |
         "note": case.note or None,
         "reasons": case.reasons,
     }
+
+
+def _yes_no(value) -> str:
+    return str(_("yes") if value else _("no"))
+
+
+def context_summary(context: dict) -> list[tuple[str, str]]:
+    """The answers a model used, as (label, value) pairs a nurse reads at a glance."""
+    from django.contrib.auth import get_user_model
+
+    User = get_user_model()
+    labels = {
+        "age": (_("Age"), str),
+        "sex": (_("Sex"), lambda v: str(dict(User.Sex.choices).get(v, v))),
+        "fitzpatrick": (_("Skin type"), lambda v: _ROMAN.get(v, str(v))),
+        "body_site": (_("Site"), lambda v: str(dict(Submission.BodySite.choices).get(v, v))),
+        "diameter_mm": (_("Size"), lambda v: f"{v:g} mm"),
+        "itch": (_("Itches"), _yes_no),
+        "grew": (_("Grew"), _yes_no),
+        "hurt": (_("Hurts"), _yes_no),
+        "changed": (_("Changed"), _yes_no),
+        "bleed": (_("Bleeds"), _yes_no),
+        "elevation": (_("Raised"), _yes_no),
+        "dermoscope": (_("Dermatoscope (patient)"), _yes_no),
+    }
+    known = [(str(labels[k][0]), labels[k][1](context[k])) for k in labels if k in context]
+    # A key a newer model uses that this list does not name yet is still shown, plainly.
+    other = [(k.replace("_", " ").capitalize(), str(v)) for k, v in context.items() if k not in labels]
+    return known + other
+
+
+_ROMAN = {1: "I", 2: "II", 3: "III", 4: "IV", 5: "V", 6: "VI"}
+
+
+def answers_summary(submission: Submission) -> list[tuple[str, str]]:
+    """The upload form's answers as (label, value) pairs; unanswered questions are left out."""
+    labels = {
+        "itch": _("Itches"),
+        "grew": _("Grew"),
+        "hurt": _("Hurts"),
+        "changed": _("Changed"),
+        "bleed": _("Bleeds"),
+        "elevation": _("Raised"),
+    }
+    answers = dict(Submission.Answer.choices)
+    out = [(str(label), str(answers[v]).lower()) for q, label in labels.items() if (v := getattr(submission, q))]
+    if submission.diameter_mm is not None:
+        out.append((str(_("Size")), f"{submission.diameter_mm:g} mm"))
+    out.append((str(_("Dermatoscope (patient)")), _yes_no(submission.dermoscope)))
+    return out

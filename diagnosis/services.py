@@ -1,5 +1,6 @@
 """Writes on submissions: create from an upload, move through queued -> processing -> final."""
 
+import json
 import logging
 from datetime import timedelta
 
@@ -9,9 +10,10 @@ from django.utils import timezone
 from django.utils.translation import gettext_noop
 
 from diagnosis.images import sanitise_image
-from diagnosis.models import Prediction, Submission
+from diagnosis.models import SYMPTOM_QUESTIONS, Prediction, Submission
 
 log = logging.getLogger(__name__)
+_ANSWER_FIELDS = frozenset({"dermoscope", "diameter_mm", *SYMPTOM_QUESTIONS})
 
 # Stored in English; shown in the reader's language (templates and the API translate it).
 FAILED_MESSAGE = gettext_noop(
@@ -30,13 +32,52 @@ def _enqueue(submission_id: int) -> None:
         log.warning("broker unavailable, submission %s waits for the sweeper: %s", submission_id, exc)
 
 
-def submission_create(*, patient, image, body_site: str = "", symptoms: str = "") -> Submission:
-    """Validate and sanitise the photo, store it privately, and queue classification.
+def _enqueue_rescore(submission_id: int) -> None:
+    from ml.tasks import rescore_submission
 
-    Raises diagnosis.images.ImageRejected before anything is stored.
+    try:
+        rescore_submission.apply_async(args=[submission_id], retry=False)
+    except Exception as exc:  # a lost re-score only delays the model's view; the chat goes on
+        log.warning("broker unavailable, submission %s not re-scored: %s", submission_id, exc)
+
+
+def submission_request_rescore(*, submission_id: int) -> None:
+    """Re-score the photo with the patient's new answers once the current transaction commits."""
+    transaction.on_commit(lambda: _enqueue_rescore(submission_id))
+
+
+def submission_create(
+    *,
+    patient,
+    image,
+    body_site: str = "",
+    symptoms: str = "",
+    dermoscope: bool = False,
+    itch: str = "",
+    grew: str = "",
+    hurt: str = "",
+    changed: str = "",
+    bleed: str = "",
+    elevation: str = "",
+    diameter_mm: float | None = None,
+) -> Submission:
+    """Validate and sanitise the photo, store it privately with the answers, queue classification.
+
+    Raises django.core.exceptions.ValidationError for an invalid answer and
+    diagnosis.images.ImageRejected for an unusable file, both before anything is stored.
     """
+    answers = {"itch": itch, "grew": grew, "hurt": hurt, "changed": changed, "bleed": bleed, "elevation": elevation}
+    submission = Submission(
+        patient=patient,
+        body_site=body_site or "",
+        symptoms=(symptoms or "").strip(),
+        dermoscope=bool(dermoscope),
+        diameter_mm=diameter_mm,
+        **{question: value or "" for question, value in answers.items()},
+    )
+    # The forms and the API check these already; this keeps any other caller honest.
+    submission.clean_fields(exclude=[f.name for f in Submission._meta.fields if f.name not in _ANSWER_FIELDS])
     clean = sanitise_image(image)
-    submission = Submission(patient=patient, body_site=body_site or "", symptoms=(symptoms or "").strip())
     submission.image_sha256 = clean.sha256
     submission.width, submission.height = clean.width, clean.height
     stored_name = None
@@ -69,23 +110,56 @@ def submission_start(*, submission_id: int) -> Submission | None:
     return submission
 
 
+def _result_fields(result) -> dict:
+    """The Prediction columns that come from one InferenceResult (not the heat map)."""
+    return {
+        "model_version": result.model_version,
+        "ranked": [[code, round(float(p), 6)] for code, p in result.ranked],
+        "top": result.top,
+        "uncertain": result.uncertain,
+        "thresholds": {code: float(t) for code, t in result.thresholds.items()},
+        "inference_ms": round(result.inference_ms, 3),
+        "photo_kind": result.photo_kind,
+        # None: the model has no photo-kind detector, and its one (dermoscopic) head applied.
+        "kind_probability": None if result.kind_probability is None else round(float(result.kind_probability), 6),
+        # Through JSON once, so a later comparison with the stored value compares like with like.
+        "context": json.loads(json.dumps(dict(result.context_used))),
+    }
+
+
 @transaction.atomic
-def submission_record_prediction(*, submission: Submission, result, thresholds: dict) -> Prediction:
+def submission_record_prediction(*, submission: Submission, result) -> Prediction:
     """Save the model's result (replacing one from an earlier, interrupted run) and finish."""
     Prediction.objects.filter(submission=submission).delete()
-    prediction = Prediction(
-        submission=submission,
-        model_version=result.model_version,
-        ranked=[[code, round(float(p), 6)] for code, p in result.ranked],
-        top=result.top,
-        uncertain=result.uncertain,
-        thresholds=thresholds,
-        inference_ms=round(result.inference_ms, 3),
-    )
+    prediction = Prediction(submission=submission, **_result_fields(result))
     if result.heatmap_png:
         prediction.heatmap.save("heatmap.png", ContentFile(result.heatmap_png), save=False)
     prediction.save()
     _finish(submission, Submission.Status.DONE, "")
+    return prediction
+
+
+@transaction.atomic
+def submission_rescore_prediction(*, submission: Submission, result, context: dict) -> Prediction | None:
+    """Replace the prediction's scores with a re-run on new answers; the heat map stays.
+
+    ``context`` is what the re-run was given. None (nothing changed) when the answers have moved
+    on since (a newer re-score will write), or the model used the same answers as before.
+    """
+    from diagnosis.context import submission_context
+
+    prediction = Prediction.objects.select_for_update().filter(submission=submission).first()
+    if prediction is None or submission_context(submission) != context:
+        return None
+    fields = _result_fields(result)
+    if fields["context"] == prediction.context:
+        return None
+    # Only the model's scores change; the version, timing and heat map of the first run stay.
+    fields.pop("model_version")
+    fields.pop("inference_ms")
+    for name, value in fields.items():
+        setattr(prediction, name, value)
+    prediction.save(update_fields=list(fields))
     return prediction
 
 

@@ -4,7 +4,12 @@ Never import TensorFlow/Keras here (or in anything imported from here): web work
 small (see ``python -m ml.bench`` for the RSS check).
 
     from ml.inference import get_classifier
-    res = get_classifier().predict(pil_image, heatmap=True)
+    res = get_classifier().predict(pil_image, heatmap=True, context={"age": 63, "bleed": True})
+
+One network pass serves both photo kinds: the pooled features feed a photo-kind detector
+(dermoscopic vs ordinary phone photo), and each kind has its own calibration, thresholds and
+uncertain cut; for phone photos the patient's answers (``ml.context``) are fused with the image
+(all fitted after training by ``ml.training.kinds``, shipped in ``kinds.npz`` + the model card).
 """
 
 from __future__ import annotations
@@ -22,7 +27,10 @@ from ai_edge_litert.interpreter import Interpreter
 from PIL import Image, ImageOps
 from threadpoolctl import threadpool_limits
 
+from ml import context as C
 from ml.versions import version_key
+
+KINDS = ("dermoscopic", "clinical")
 
 MODELS_DIR = Path(__file__).resolve().parent / "models"
 
@@ -43,6 +51,14 @@ class InferenceResult:
     # cut (99th percentile of val): "this does not look like the images I was trained on".
     ood_score: float | None = None
     out_of_distribution: bool = False
+    # "dermoscopic" or "clinical" (an ordinary phone photo), and the detector's P(dermoscopic).
+    photo_kind: str = "dermoscopic"
+    kind_probability: float | None = None
+    # The answers the fusion read (normalised), and the thresholds that applied to this kind.
+    context_used: dict = field(default_factory=dict)
+    thresholds: dict[str, float] = field(default_factory=dict)
+    # The image-only probabilities of this kind's head, before the answers were fused in.
+    image_probabilities: dict[str, float] = field(default_factory=dict)
 
 
 def find_model_dir() -> Path:
@@ -131,6 +147,42 @@ def knn_ood_stats(train_features: np.ndarray, k: int = 10) -> dict[str, np.ndarr
     return {"bank": f.astype(np.float16), "k": np.array(k)}
 
 
+def blend_probabilities(main: np.ndarray, second: np.ndarray, blend: float) -> np.ndarray:
+    """Weighted geometric mean of two networks' probabilities (rows), renormalised."""
+    logp = (1 - blend) * np.log(np.clip(main, 1e-30, None)) + blend * np.log(np.clip(second, 1e-30, None))
+    e = np.exp(logp - logp.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    e = np.exp(z - z.max())
+    return e / e.sum()
+
+
+@dataclass(frozen=True)
+class KindHead:
+    """Per-photo-kind calibration (a rescale of the exported log-probabilities), thresholds, the
+    uncertain cut, and for phone photos the answer fusion: ``log p(c|image) + w * (log
+    p(c|answers) - log prior)`` over the classes the answer model knows (naive-Bayes style)."""
+
+    rescale: float
+    thresholds: dict[str, float]
+    uncertain_below: float
+    # Dermoscopic photos with a second network: log p = blend * log p_second + (1 - blend) * log p_main.
+    blend: float = 0.0
+    fusion_weight: float = 0.0
+    fusion_index: np.ndarray | None = None  # label indices the answer model covers
+    ctx_coef: np.ndarray | None = None
+    ctx_intercept: np.ndarray | None = None
+
+    def answer_log_ratio(self, x: np.ndarray) -> np.ndarray | None:
+        if self.ctx_coef is None or not x.any():
+            return None
+        logits = self.ctx_coef @ x + self.ctx_intercept
+        logp = logits - logits.max() - np.log(np.exp(logits - logits.max()).sum())
+        return logp - np.log(1.0 / len(logits))  # the answer model is fitted class-balanced
+
+
 class Classifier:
     """One LiteRT interpreter; ``invoke`` is serialised by a lock so threads can share it."""
 
@@ -161,6 +213,8 @@ class Classifier:
                 self._cam_index = d["index"]
         if self._prob_index is None:
             raise ValueError("model has no [1, n_labels] probability output")
+        self._load_dermoscopic_model(threads)
+        self._load_kinds()
         self._lock = threading.Lock()
         # Optional out-of-distribution statistics shipped with the model (see model card).
         self.ood_stats: dict[str, np.ndarray] | None = None
@@ -173,6 +227,104 @@ class Classifier:
             self.ood_stats["bank"] = self.ood_stats["bank"].astype(np.float32)
             self.ood_threshold = float(self.ood_stats["threshold"])
 
+    def _load_dermoscopic_model(self, threads: int) -> None:
+        """An optional second network for dermoscopic photos (``card["dermoscopic_model"]``): the
+        detector, the out-of-distribution check and phone photos use the main network; photos the
+        detector calls dermoscopic are scored by this one when the version ships it."""
+        self._derm = None
+        spec = self.card.get("dermoscopic_model")
+        if not spec:
+            return
+        interp = Interpreter(str(self.model_dir / spec["file"]), num_threads=threads)
+        interp.allocate_tensors()
+        inp = interp.get_input_details()[0]
+        if (int(inp["shape"][2]), int(inp["shape"][1])) != self.input_size:
+            raise ValueError("the dermoscopic network must take the main network's input size")
+        prob = cam = None
+        for d in interp.get_output_details():
+            if len(d["shape"]) == 2 and d["shape"][-1] == len(self.labels):
+                prob = d["index"]
+            elif len(d["shape"]) == 4:
+                cam = d["index"]
+        if prob is None:
+            raise ValueError(f"{spec['file']} has no [1, n_labels] probability output")
+        self._derm = (interp, inp["index"], prob, cam)
+
+    def dermoscopic_outputs(self, x: np.ndarray, heatmap: bool = False) -> tuple[np.ndarray, np.ndarray | None] | None:
+        """Probabilities (and CAM) of the dermoscopic network for a preprocessed input, if shipped."""
+        if self._derm is None:
+            return None
+        interp, in_index, prob, cam = self._derm
+        with self._lock:
+            interp.set_tensor(in_index, x[None])
+            interp.invoke()
+            p = interp.get_tensor(prob)[0].astype(np.float64)
+            c = interp.get_tensor(cam)[0].copy() if heatmap and cam is not None else None
+        return p / p.sum(), c
+
+    def _load_kinds(self) -> None:
+        """Per-kind heads from ``kinds.npz`` + ``card["kinds"]``; without them every photo is
+        treated as dermoscopic with the card's own thresholds (models before mnv2-20261201)."""
+        spec = self.card.get("kinds")
+        path = self.model_dir / "kinds.npz"
+        self.heads: dict[str, KindHead] = {}
+        self._detector = None
+        self.kind_cut, self.kind_hint_band = 0.5, (0.25, 0.75)
+        if not spec or not path.exists() or self._feat_index is None:
+            self.heads["dermoscopic"] = KindHead(1.0, dict(self.thresholds), self.uncertain_below)
+            return
+        with np.load(path) as z:
+            arrays = {k: z[k].astype(np.float64) for k in z.files}
+        self._detector = (arrays["det_mean"], arrays["det_scale"], arrays["det_coef"], float(arrays["det_intercept"]))
+        self.kind_cut = float(spec["detector"].get("cut", 0.5))
+        self.kind_hint_band = tuple(spec["detector"].get("hint_band", (0.25, 0.75)))
+        for kind in KINDS:
+            k = spec[kind]
+            fusion = k.get("fusion") or {}
+            self.heads[kind] = KindHead(
+                rescale=float(k["rescale"]),
+                thresholds={c: float(t) for c, t in k["thresholds"].items()},
+                uncertain_below=float(k["uncertain_below"]),
+                blend=float(k.get("blend", 0.0)),
+                fusion_weight=float(fusion.get("weight", 0.0)),
+                fusion_index=np.array([self.labels.index(c) for c in fusion["classes"]]) if fusion else None,
+                ctx_coef=arrays.get(f"{kind}_ctx_coef") if fusion else None,
+                ctx_intercept=arrays.get(f"{kind}_ctx_intercept") if fusion else None,
+            )
+        if list(spec["fusion_features"]) != list(C.FEATURES):
+            raise ValueError("kinds.npz was fitted on another answer encoding than ml.context.FEATURES")
+
+    def photo_kind(self, feats: np.ndarray | None, context: dict) -> tuple[str, float | None]:
+        """The detector's kind (P(dermoscopic) >= the card's cut, chosen on val); the patient's
+        "dermatoscope?" answer decides only inside the detector's unsure band."""
+        if self._detector is None or feats is None:
+            return "dermoscopic", None
+        mean, scale, coef, intercept = self._detector
+        z = float(((feats.astype(np.float64) - mean) / scale) @ coef + intercept)
+        p = float(1.0 / (1.0 + np.exp(-np.clip(z, -50, 50))))
+        lo, hi = self.kind_hint_band
+        if "dermoscope" in context and lo <= p <= hi:
+            return ("dermoscopic" if context["dermoscope"] else "clinical"), p
+        return ("dermoscopic" if p >= self.kind_cut else "clinical"), p
+
+    def raw_outputs(self, image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+        """The exported network's own probabilities (dermoscopic calibration) and pooled features,
+        before any per-kind head: what ``ml.training.kinds`` fits the heads on."""
+        x = preprocess(image, self.input_size)
+        with self._lock:
+            self._interp.set_tensor(self._in_index, x[None])
+            self._interp.invoke()
+            probs = self._interp.get_tensor(self._prob_index)[0].astype(np.float64)
+            feats = self._interp.get_tensor(self._feat_index)[0].copy() if self._feat_index is not None else None
+        return probs / probs.sum(), feats
+
+    def ood_cut(self, kind: str) -> float | None:
+        """The out-of-distribution cut for this photo kind (per-kind cuts since mnv2-20261201)."""
+        key = f"threshold_{kind}"
+        if self.ood_stats is not None and key in self.ood_stats:
+            return float(self.ood_stats[key])
+        return self.ood_threshold
+
     def embed(self, image: Image.Image) -> np.ndarray | None:
         """Pooled backbone features of ``image`` (None for a model without that output)."""
         if self._feat_index is None:
@@ -183,8 +335,9 @@ class Classifier:
             self._interp.invoke()
             return self._interp.get_tensor(self._feat_index)[0].copy()
 
-    def predict(self, image: Image.Image, heatmap: bool = True) -> InferenceResult:
+    def predict(self, image: Image.Image, *, heatmap: bool = False, context: dict | None = None) -> InferenceResult:
         t0 = time.perf_counter()
+        ctx = C.normalise(context)
         x = preprocess(image, self.input_size)
         with self._lock:
             self._interp.set_tensor(self._in_index, x[None])
@@ -195,7 +348,22 @@ class Classifier:
             )
             feats = self._interp.get_tensor(self._feat_index)[0].copy() if self._feat_index is not None else None
         ood = float(ood_score(feats, self.ood_stats)[0]) if feats is not None and self.ood_stats is not None else None
-        probs = probs / probs.sum()  # float32 softmax sums to 1 +- 1e-7; make it exact
+        kind, p_kind = self.photo_kind(feats, ctx)
+        head = self.heads[kind]
+        if kind == "dermoscopic" and self._derm is not None and head.blend > 0:
+            second, second_cam = self.dermoscopic_outputs(x, heatmap)
+            probs = blend_probabilities(probs, second, head.blend)
+            if cam is not None and second_cam is not None:
+                cam = (1 - head.blend) * cam + head.blend * second_cam
+        logp = np.log(np.clip(probs, 1e-30, None)) * head.rescale
+        image_probs = _softmax(logp)
+        used: dict = {}
+        if head.fusion_weight > 0 and head.fusion_index is not None:
+            ratio = head.answer_log_ratio(C.features(ctx))
+            if ratio is not None:
+                logp[head.fusion_index] += head.fusion_weight * ratio
+                used = C.fused_keys(ctx)
+        probs = _softmax(logp)  # exact sum to 1 (float32 softmax is only +- 1e-7)
         ms = (time.perf_counter() - t0) * 1000.0
         order = np.argsort(-probs)
         ranked = [(self.labels[i], float(probs[i])) for i in order]
@@ -205,13 +373,18 @@ class Classifier:
             probabilities={lab: float(p) for lab, p in zip(self.labels, probs, strict=True)},
             ranked=ranked,
             top=self.labels[top_i],
-            uncertain=bool(probs[top_i] < self.uncertain_below),
+            uncertain=bool(probs[top_i] < head.uncertain_below),
             inference_ms=ms,
             heatmap_png=png,
             model_version=self.version,
-            flagged=[c for c, t in self.thresholds.items() if probs[self.labels.index(c)] >= t],
+            flagged=[c for c, t in head.thresholds.items() if probs[self.labels.index(c)] >= t],
             ood_score=ood,
-            out_of_distribution=bool(ood is not None and self.ood_threshold is not None and ood > self.ood_threshold),
+            out_of_distribution=bool(ood is not None and self.ood_threshold is not None and ood > self.ood_cut(kind)),
+            photo_kind=kind,
+            kind_probability=p_kind,
+            context_used=used,
+            thresholds=dict(head.thresholds),
+            image_probabilities={lab: float(p) for lab, p in zip(self.labels, image_probs, strict=True)},
         )
 
 

@@ -25,6 +25,7 @@ app.conf.update(
     task_queues=(Queue("default"), Queue("classify"), Queue("long")),
     task_routes={
         "ml.tasks.classify_submission": {"queue": "classify"},
+        "ml.tasks.rescore_submission": {"queue": "classify"},
         "ml.tasks.train_model": {"queue": "long"},
     },
     # A worker takes one task at a time so a slow image never holds others hostage.

@@ -133,3 +133,29 @@ def active_model(transactional_db):
         pytest.skip("no shipped model under ml/models (run `make train`)")
     seed_levels()
     return registry.model_register(folder=versions[-1], activate=True)
+
+
+@pytest.fixture
+def phone_photo(active_model):
+    """A real smartphone photo (PAD-UFES-20 test split) that the active model accepts.
+
+    Some phone photos are refused by the gate or the model's out-of-distribution check; tests
+    about what happens after a prediction need one that gets one.
+    """
+    from PIL import Image
+
+    from ml.gate import check_image
+    from ml.serving import active_classifier
+    from ml.upload import as_stored
+    from tests.images import phone_photo_paths
+
+    photos = phone_photo_paths("test")
+    if not photos:
+        pytest.skip("the pad-ufes-20 phone photos are not in ../shared (set SKIN_PHONE_DATA_DIR)")
+    classifier = active_classifier()
+    for path in photos[:40]:
+        with Image.open(path) as original:
+            image = as_stored(original)
+        if check_image(image, model_check=False).ok and not classifier.predict(image).out_of_distribution:
+            return path
+    pytest.fail(f"none of the first 40 phone photos is accepted by {classifier.version}")

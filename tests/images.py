@@ -10,6 +10,8 @@ from PIL import Image
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA_DIR = Path(os.environ.get("SKIN_DATA_DIR", ROOT.parent / "shared" / "datasets" / "isic8-180"))
+# Real smartphone photos (PAD-UFES-20): the kind of photo patients upload.
+PHONE_DIR = Path(os.environ.get("SKIN_PHONE_DATA_DIR", ROOT.parent / "shared" / "datasets" / "pad-ufes-20"))
 
 
 def jpeg_bytes(size=(400, 300), colour=(180, 120, 100), exif: bytes | None = None) -> bytes:
@@ -46,9 +48,8 @@ def png_bomb(width=100_000, height=100_000) -> bytes:
     return patched + raw[ihdr_at + 4 + 13 + 4 :]
 
 
-def real_lesion_paths(split: str = "test", limit: int | None = None) -> list[Path]:
-    """Real test-split photos from ../shared, in a fixed order; [] when the data are absent."""
-    splits = DATA_DIR / "splits.csv"
+def _split_paths(folder: Path, split: str, limit: int | None) -> list[Path]:
+    splits = folder / "splits.csv"
     if not splits.exists():
         return []
     import csv
@@ -56,8 +57,18 @@ def real_lesion_paths(split: str = "test", limit: int | None = None) -> list[Pat
     with open(splits) as fh:
         rows = [r for r in csv.DictReader(fh) if r["split"] == split]
     rows.sort(key=lambda r: (r["label"], r["path"]))
-    paths = [DATA_DIR / r["path"] for r in rows]
+    paths = [folder / r["path"] for r in rows]
     return paths[:limit] if limit else paths
+
+
+def real_lesion_paths(split: str = "test", limit: int | None = None) -> list[Path]:
+    """Real test-split photos from ../shared, in a fixed order; [] when the data are absent."""
+    return _split_paths(DATA_DIR, split, limit)
+
+
+def phone_photo_paths(split: str = "test", limit: int | None = None) -> list[Path]:
+    """Real test-split smartphone photos from ../shared, in a fixed order; [] when absent."""
+    return _split_paths(PHONE_DIR, split, limit)
 
 
 def upload_file(content: bytes | None = None, name: str = "photo.jpg") -> io.BytesIO:

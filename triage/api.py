@@ -7,6 +7,7 @@ from rest_framework.generics import GenericAPIView
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from diagnosis.models import SYMPTOM_QUESTIONS
 from diagnosis.presenters import class_name, class_names
 from portal.api_common import CanTriage
 from triage import presenters, selectors, services
@@ -69,6 +70,7 @@ def case_detail(case: Case) -> dict:
             },
             "body_site": case.submission.body_site if case.submission_id else None,
             "symptoms": case.submission.symptoms if case.submission_id else None,
+            "answers": _answers(case.submission) if case.submission_id else None,
             "prediction": None
             if prediction is None
             else {
@@ -77,6 +79,9 @@ def case_detail(case: Case) -> dict:
                 "top": prediction.top,
                 "uncertain": prediction.uncertain,
                 "thresholds": prediction.thresholds,
+                "photo_kind": prediction.photo_kind,
+                "kind_probability": prediction.kind_probability,
+                "context": prediction.context,
             },
             "conversation": [
                 {
@@ -93,6 +98,15 @@ def case_detail(case: Case) -> dict:
         }
     )
     return row
+
+
+def _answers(submission) -> dict:
+    """What the patient answered with the upload (blank: not asked or not answered)."""
+    return {
+        "dermoscope": submission.dermoscope,
+        **{question: getattr(submission, question) for question in SYMPTOM_QUESTIONS},
+        "diameter_mm": submission.diameter_mm,
+    }
 
 
 class CaseDetailApi(APIView):

@@ -31,6 +31,10 @@ CLASS_NAMES: Mapping[str, str] = {
     "basal_cell_carcinoma": "basal cell carcinoma",
     "actinic_keratosis": "actinic keratosis",
 }
+# TRIAGE.md: BCC is routine "unless site or size makes delay matter (face near eye/nose/lip/ear,
+# larger than 2 cm, rapid growth)". A plausible BCC with one of these goes to the urgent level.
+BCC_HIGH_RISK_SITES = frozenset({"face", "ear"})
+BCC_HIGH_RISK_DIAMETER_MM = 20.0
 URGENCY_LEVELS: Mapping[str, int] = {"emergency": EMERGENCY, "urgent": URGENT, "soon": SOON, "routine": ROUTINE}
 RED_FLAG_LABELS: Mapping[str, str] = {
     "widespread_blistering": "widespread blistering or peeling skin",
@@ -58,6 +62,21 @@ class Evidence:
     # The chat interview's own judgement ("urgent", "soon", ...) with its reasons.
     chat_urgency: str | None = None
     chat_reasons: Sequence[str] = ()
+    # The patient's answers as given to the classifier (ml.context keys: body_site, grew, bleed,
+    # diameter_mm, ...); missing keys are unknown.
+    context: Mapping[str, object] | None = None
+
+
+def _bcc_high_risk(context: Mapping[str, object]) -> str | None:
+    """Why a plausible BCC should not wait (TRIAGE.md), or None."""
+    if context.get("body_site") in BCC_HIGH_RISK_SITES:
+        return f"on the {context['body_site']}"
+    diameter = context.get("diameter_mm")
+    if isinstance(diameter, (int, float)) and not isinstance(diameter, bool) and diameter > BCC_HIGH_RISK_DIAMETER_MM:
+        return f"larger than {BCC_HIGH_RISK_DIAMETER_MM / 10:g} cm"
+    if context.get("grew") is True:
+        return "growing"
+    return None
 
 
 @dataclass(frozen=True)
@@ -73,12 +92,20 @@ def assess(evidence: Evidence) -> Assessment:
     for flag in evidence.red_flags:
         candidates.append((EMERGENCY, f"Red flag: {RED_FLAG_LABELS.get(flag, flag.replace('_', ' '))}"))
 
+    context = evidence.context or {}
     if evidence.probabilities:
         for code, level in CLASS_LEVELS.items():
             p = float(evidence.probabilities.get(code, 0.0))
             t = float(evidence.thresholds.get(code, DEFAULT_THRESHOLDS[code]))
             if p >= t:
-                candidates.append((level, f"{CLASS_NAMES[code]} probability {p:.2f} is above its {t:.2f} threshold"))
+                why = f"{CLASS_NAMES[code]} probability {p:.2f} is above its {t:.2f} threshold"
+                risk = _bcc_high_risk(context) if code == "basal_cell_carcinoma" else None
+                if risk:
+                    level, why = URGENT, f"{why}, {risk}"
+                candidates.append((level, why))
+
+    if context.get("bleed") is True and context.get("grew") is True:
+        candidates.append((URGENT, "A bleeding lesion that has grown"))
 
     if evidence.seven_point_score is not None and evidence.seven_point_score >= 3:
         candidates.append((URGENT, f"7-point checklist score {evidence.seven_point_score} (3 or more)"))

@@ -26,18 +26,25 @@ def symptom_red_flags(text: str) -> list[str]:
 
 
 def _submission_evidence(submission) -> policy.Evidence:
+    from diagnosis.context import submission_context
+
     if submission is None:
         return policy.Evidence()
     flags = tuple(symptom_red_flags(submission.symptoms))
+    # Everything the patient told us, as given to the classifier (not only the part its answer
+    # fusion read, which is empty for a dermoscopic photo and never holds the size): the
+    # policy's rules on site, size, growth and bleeding are about the lesion, not the model.
+    context = submission_context(submission)
     status_map = {"rejected": "rejected", "failed": "failed"}
     prediction = getattr(submission, "prediction", None) if submission.status == "done" else None
     if prediction is None:
-        return policy.Evidence(image_status=status_map.get(submission.status), red_flags=flags)
+        return policy.Evidence(image_status=status_map.get(submission.status), red_flags=flags, context=context)
     return policy.Evidence(
         probabilities=prediction.probabilities,
         thresholds=prediction.thresholds,
         image_status="uncertain" if prediction.uncertain else "ok",
         red_flags=flags,
+        context=context,
     )
 
 

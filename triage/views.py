@@ -9,6 +9,8 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
+from diagnosis.models import Prediction
+from diagnosis.presenters import answers_summary, context_summary
 from triage import presenters, selectors, services
 from triage.access import case_for_staff
 from triage.api import case_detail
@@ -65,6 +67,7 @@ def dashboard_rows(request: HttpRequest) -> HttpResponse:
 def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
     case = case_for_staff(request.user, case_id)
     detail = case_detail(case)
+    prediction = detail["prediction"] or {}
     earlier = (
         case.patient.submissions.exclude(pk=case.submission_id)
         .select_related("prediction")
@@ -81,6 +84,9 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "level_form": LevelForm(initial={"level": case.level}),
             "close_form": CloseForm(),
             "levels": selectors.level_settings(),
+            "photo_kind": Prediction.PhotoKind(prediction["photo_kind"]).label if prediction.get("photo_kind") else "",
+            "model_answers": context_summary(prediction.get("context") or {}),
+            "upload_answers": answers_summary(case.submission) if case.submission_id else [],
         },
     )
 

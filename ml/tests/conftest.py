@@ -56,3 +56,27 @@ def isic_test_images(isic_data_dir: Path) -> list[tuple[Path, str]]:
     for label in EXPECTED_LABELS:
         picked += [(isic_data_dir / r["path"], label) for r in rows if r["label"] == label][:3]
     return picked[:20] if len(picked) > 20 else picked
+
+
+def _phone_dir() -> Path:
+    env = os.environ.get("SKIN_PHONE_DATA_DIR")
+    return Path(env) if env else (REPO_ROOT / ".." / "shared" / "datasets" / "pad-ufes-20").resolve()
+
+
+@pytest.fixture(scope="session")
+def phone_data_dir() -> Path:
+    d = _phone_dir()
+    if not (d / "splits.csv").exists():
+        pytest.skip(f"shared pad-ufes-20 phone photos not found at {d} (set SKIN_PHONE_DATA_DIR)")
+    return d
+
+
+@pytest.fixture(scope="session")
+def phone_test_rows(phone_data_dir: Path) -> list[dict[str, str]]:
+    """~20 real phone photos of the test split with their patients' answers, every class."""
+    with (phone_data_dir / "splits.csv").open(newline="") as fh:
+        rows = [r for r in csv.DictReader(fh) if r["split"] == "test"]
+    picked: list[dict[str, str]] = []
+    for label in EXPECTED_LABELS:
+        picked += [r for r in rows if r["label"] == label][:4]
+    return picked[:20]

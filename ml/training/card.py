@@ -13,6 +13,13 @@ DATA = {
         "classes, 180x180, cleaned of duplicates/label errors, split by lesion (seed 20261126)",
         "source_repository": "AmitBytesSage/Melanoma-Skin-Cancer-Detection-Model",
     },
+    "phone": {
+        "name": "pad-ufes-20",
+        "description": "878 smartphone (clinical, non-dermoscopic) photos of 6 of the 8 classes "
+        "from 641 patients of PAD-UFES-20 (Pacheco et al., Data in Brief 2020, CC BY 4.0), with "
+        "each patient's clinical answers, split by patient; its train split is trained on with "
+        "the dermoscopic images, its test split is the phone-photo benchmark",
+    },
     "extra_training": {
         "name": "isic-extra",
         "description": "extra HAM10000 (200x150) and ISIC-2017 (224x224) training images, "
@@ -25,28 +32,39 @@ DATA = {
         "collection of multi-source dermatoscopic images of common pigmented skin lesions. "
         "Sci Data 5, 180161 (2018). doi:10.7910/DVN/DBW86T",
         "ISIC 2017 challenge: Codella N. et al., ISBI 2018",
+        "PAD-UFES-20: Pacheco A. G. C. et al. PAD-UFES-20: a skin lesion dataset composed of patient "
+        "data and clinical images collected from smartphones. Data in Brief 32, 106221 (2020); "
+        "Mendeley Data doi:10.17632/zr7vgbcyr2.1 (CC BY 4.0)",
         "MobileNetV2 ImageNet weights: TF-slim checkpoint (Apache-2.0) via JonathanCMitchell/mobilenet_v2_keras (MIT)",
     ],
 }
 
 INTENDED_USE = (
-    "Clinical decision support inside SkinTriage: ranks 8 lesion types for a dermoscopic "
-    "image to help a clinician prioritise review. It is NOT a diagnosis and must not be "
+    "Clinical decision support inside SkinTriage: ranks 8 lesion types for one photo of a skin "
+    "lesion (an ordinary phone photo or a dermoscopic image), optionally with the patient's "
+    "answers, to help a clinician prioritise review. It is NOT a diagnosis and must not be "
     "shown to patients as one; every image still needs clinician review, and suspicious "
     "lesions need biopsy/histopathology regardless of the model output."
 )
 
 LIMITS = [
-    "Dermoscopic images only: trained on dermatoscope photos; ordinary phone photos of skin "
-    "are out of distribution even when they pass the input gate.",
+    "Phone photos: trained on 512 PAD-UFES-20 smartphone close-ups from one Brazilian clinic "
+    "(many with a surgical-pen circle); photos from other phones, distances and lighting may "
+    "score lower, and PAD has no dermatofibroma or vascular lesion, so those two classes are "
+    "learnt from dermoscopic images only.",
+    "Skin types: PAD-UFES-20 is almost all Fitzpatrick I-III (4 type V images, no type VI) and "
+    "the ISIC images are mostly fair-skinned European/Australian patients: nothing here speaks "
+    "for darker skin, where performance has not been measured.",
+    "Answers: the fusion was fitted on PAD's clinical metadata as collected by clinicians; "
+    "patients answering at home may answer differently. Sex, skin type and diameter are not used "
+    "by the model (in PAD they were recorded only for biopsied lesions).",
     "8 classes only: any other condition (e.g. seborrheic keratosis as a separate class, "
     "inflammatory disease, Merkel cell carcinoma) is forced into one of these 8.",
-    "Skin-tone coverage unknown: the source data is mostly fair-skinned European/Australian "
-    "patients; performance on darker skin types has not been measured.",
     "Low resolution: images are squash-resized to the model input (from 180x180 sources), fine "
     "dermoscopic structures are lost.",
-    "Small data: 1,488 training images; val/test have 330/325 images, so metrics carry wide "
-    "confidence intervals (e.g. +-0.05 on accuracy).",
+    "Small data: 1,488 dermoscopic and 512 phone training images; the test splits have 325 and "
+    "187 images (7 melanomas and 13 SCCs among the phone photos), so metrics carry wide "
+    "confidence intervals (e.g. +-0.05 on accuracy, far more on per-class phone recall).",
     "SCC label follows ISIC-2019 ground truth (HAM10000 'akiec' images), so SCC and "
     "actinic keratosis/Bowen's disease overlap.",
     "Image source is confounded with class in the benchmark: all 693 melanomas and nevi of "

@@ -13,7 +13,6 @@ def _f(v: float | None, nd: int = 3) -> str:
 
 
 def render(card: dict) -> str:
-    val = card.get("metrics", {}).get("val", {})
     test = card.get("metrics", {}).get("test", {})
     gate = card.get("gate", {})
     bench = card.get("bench", {})
@@ -86,109 +85,153 @@ def render(card: dict) -> str:
             f"| {c} | {split.get('train', {}).get(c, '')} | {split.get('val', {}).get(c, '')} | "
             f"{split.get('test', {}).get(c, '')} | {extra.get(c, 0)} |"
         )
-    w("\n## Metrics\n")
-    w(
-        "Test numbers come from the exported `.tflite` run through `ml.inference` "
-        "(`python -m ml.training.evaluate`). Nothing was chosen on test.\n"
-    )
-    w("| metric | val | test |")
-    w("|---|---|---|")
-    rows = [
-        ("accuracy", "accuracy", "accuracy"),
-        ("balanced accuracy", "balanced_accuracy", "balanced_accuracy"),
-        ("top-3 accuracy", "top3_accuracy", "top3_accuracy"),
-        (
-            "melanoma sensitivity @ threshold",
-            "melanoma_sensitivity_at_threshold",
-            "melanoma_sensitivity_at_threshold",
-        ),
-        (
-            "melanoma specificity @ threshold",
-            "melanoma_specificity_at_threshold",
-            "melanoma_specificity_at_threshold",
-        ),
-        ("malignant-vs-benign ROC AUC", None, "malignant_vs_benign_roc_auc"),
-        ("ECE (15 bins) before calibration", "ece_before", "ece_before_calibration"),
-        ("ECE (15 bins) after calibration", "ece_after", "ece_after_calibration"),
-        ("share flagged uncertain", "uncertain_fraction", "uncertain_fraction"),
-    ]
-    for name, kv, kt in rows:
-        nd = 4 if "ECE" in name else 3
-        w(f"| {name} | {_f(val.get(kv), nd) if kv else 'n/a'} | {_f(test.get(kt), nd)} |")
-    if test.get("ece_noise_floor"):
-        floor = test["ece_noise_floor"]
-        w(
-            f"\nECE is noisy at this size: a perfectly calibrated model with the same confidences "
-            f"would read {floor['mean']:.4f} on average (90th percentile {floor['p90']:.4f}) on "
-            f"these {test['n']} test images (`ml.training.metrics.ece_noise_floor`), so an ECE "
-            "near 0.05 cannot tell a calibrated model from a slightly miscalibrated one; the "
-            "reliability diagram and NLL are the better read."
-            + (
-                f" Such a perfectly calibrated model would meet an ECE bar of {floor['target']:g} "
-                f"in only {floor['share_at_or_below_target']:.0%} of equally sized test sets."
-                if "share_at_or_below_target" in floor
-                else ""
-            )
-        )
-    if test:
-        w(
-            "\nRecall at the shipped thresholds on test: "
-            + ", ".join(f"{k} {v:.3f}" for k, v in test["recall_at_threshold"].items())
-            + f". Probability sums: max |sum - 1| = {test['probability_sum_max_abs_error']:.1e}.\n"
-        )
-        if test.get("triage_load"):
-            tl = test["triage_load"]
-            shares = ", ".join(f"level {k} {v:.0%}" for k, v in tl["level_shares"].items())
-            w(
-                f"What these thresholds cost the queue (test photos through `triage.policy`, no "
-                f"chat answers): {shares}. Level 2 (urgent, suspected cancer) holds "
-                f"{tl['level2_share_of_benign']:.0%} of the non-malignant cases and "
-                f"{tl['melanoma_or_scc_sent_to_level2']:.0%} of melanomas and SCCs. With a model at "
-                "this accuracy, high sensitivity is bought with many urgent reviews that turn out "
-                "benign; the nurse's review is where they are cleared.\n"
-            )
-        w("Per class (test):\n")
-        w("| class | precision | recall | F1 | support |")
-        w("|---|---|---|---|---|")
-        for c, v in test["per_class"].items():
-            w(f"| {c} | {v['precision']:.3f} | {v['recall']:.3f} | {v['f1']:.3f} | {v['support']} |")
-        w(
-            f"\nConfusion matrix and reliability diagram: `ml/models/{card['version']}/"
-            "confusion_matrix.png`, `reliability.png`.\n"
-        )
-    if test:
-        w("## Acceptance bar (test split, shipped .tflite)\n")
-        w("| criterion | target | result | |")
+    phone_split = card.get("phone_split_counts", {})
+    if phone_split:
+        w("\nSplit of pad-ufes-20 (`splits.csv`, grouped by patient; same rule):\n")
+        w("| class | train | val | test |")
         w("|---|---|---|---|")
-        checks = [
-            ("balanced accuracy", ">= 0.65", test["balanced_accuracy"], 0.65, True),
-            ("accuracy", ">= 0.68", test["accuracy"], 0.68, True),
-            ("top-3 accuracy", ">= 0.90", test["top3_accuracy"], 0.90, True),
-            (
-                "melanoma recall @ threshold",
-                ">= 0.85",
-                test["melanoma_sensitivity_at_threshold"],
-                0.85,
-                True,
+        for c in labels:
+            if any(c in phone_split.get(s, {}) for s in ("train", "val", "test")):
+                w(
+                    f"| {c} | {phone_split.get('train', {}).get(c, 0)} | {phone_split.get('val', {}).get(c, 0)} | "
+                    f"{phone_split.get('test', {}).get(c, 0)} |"
+                )
+    kinds = card.get("kinds")
+    if kinds:
+        det = kinds["detector"]
+        w("\n## Photo kinds and the patient's answers (`ml.training.kinds`)\n")
+        w(
+            "One network pass serves both kinds of photo. A logistic-regression photo-kind detector "
+            "on the pooled features (isic8-180 train = dermoscopic vs pad-ufes-20 train = phone "
+            f"photo; C={det.get('C')}) routes each photo: {det['rule']}; val accuracy "
+            f'{_f(det.get("val_accuracy"))}. The upload form\'s "taken through a dermatoscope?" '
+            f"answer decides only while the detector is unsure (P in {det.get('hint_band')}). Each "
+            "kind then has its own calibration, thresholds and uncertain cut, all chosen on val "
+            "images that went through the upload re-encode:\n"
+        )
+        w("| kind | calibration (log-prob rescale = 1/T) | thresholds | uncertain below |")
+        w("|---|---|---|---|")
+        for k in ("dermoscopic", "clinical"):
+            h = kinds[k]
+            thr = ", ".join(f"{c} >= {v:.3f}" for c, v in h["thresholds"].items())
+            w(f"| {k} | {h['rescale']:.3f} | {thr} | {h['uncertain_below']} |")
+        fu = kinds["clinical"].get("fusion", {})
+        if fu:
+            w(
+                "\nPhone photos fuse the image with the answers, naive-Bayes style: "
+                "`log p(c|image) + w * (log p(c|answers) - log 1/K)` over PAD's 6 classes, where "
+                "p(c|answers) is a class-balanced multinomial logistic regression on age, body site "
+                "and the six yes/no answers (itch, grew, hurt, changed, bleed, raised), fitted on "
+                "pad-ufes-20 train with answers randomly left out (patients skip questions); "
+                f"C={fu.get('C')} and w={fu.get('weight')} chosen on val by class-balanced log loss. "
+                f"Val balanced accuracy {fu.get('val_balanced_accuracy_image_only')} image only -> "
+                f"{fu.get('val_balanced_accuracy_fused')} with the answers. Sex, skin type and "
+                "diameter are recorded but not used: PAD collected them only for biopsied lesions, "
+                'so there an unanswered question would read as "probably benign". Dermoscopic '
+                "photos are scored on the image alone (isic8-180 has no answers to fit on).\n"
+            )
+    test = card.get("metrics", {}).get("test", {})
+    cols = []
+    if test.get("dermoscopic"):
+        cols.append(("dermoscopic (isic8-180 test)", test["dermoscopic"]["image_only"]))
+    if test.get("clinical"):
+        cols.append(("phone, image only (pad-ufes-20 test)", test["clinical"]["image_only"]))
+        cols.append(("phone, with answers", test["clinical"]["with_answers"]))
+    if cols:
+        w("## Metrics (test splits, through the product path)\n")
+        w(
+            "`python -m ml.training.evaluate`: each test image is re-encoded as an upload is stored, "
+            "gated, routed by the detector, scored by its kind's head (with the patient's own "
+            "answers from PAD's metadata in the last column) and levelled by `triage.policy`. A "
+            "refused photo reaches the policy as unassessable (level 3 unless an answer raises it). "
+            "Nothing was chosen on test.\n"
+        )
+        w("| metric | " + " | ".join(c for c, _ in cols) + " |")
+        w("|---|" + "---|" * len(cols))
+
+        def row(name: str, fn) -> None:
+            w(f"| {name} | " + " | ".join(fn(m) for _, m in cols) + " |")
+
+        row("images", lambda m: str(m["n"]))
+        row("balanced accuracy", lambda m: f"{m['balanced_accuracy']:.3f} ({len(m['balanced_accuracy_classes'])} cl.)")
+        row("accuracy", lambda m: _f(m["accuracy"]))
+        row("top-3 accuracy", lambda m: _f(m["top3_accuracy"]))
+        row(
+            "melanoma recall @ threshold",
+            lambda m: f"{_f(m['melanoma_sensitivity_at_threshold'])} (n={m['melanoma_n']})",
+        )
+        row("melanoma specificity @ threshold", lambda m: _f(m["melanoma_specificity_at_threshold"]))
+        row("cancer-vs-rest ROC AUC", lambda m: _f(m["malignant_vs_benign_roc_auc"]))
+        row("ECE (15 bins) / NLL", lambda m: f"{m['ece']:.3f} / {m['nll']:.3f}")
+        row("routed to its kind", lambda m: _f(m["routed_as_expected"]))
+        row("gate refusals (genuine lesions)", lambda m: _f(m["gate_refusals"]))
+        row("flagged uncertain", lambda m: _f(m["uncertain_fraction"]))
+        row(
+            "cancers to level <= 2 / <= 3",
+            lambda m: (
+                f"{m['triage_load']['cancers_to_level_le2']:.3f} / {m['triage_load']['cancers_to_level_le3']:.3f}"
+                f" (n={m['triage_load']['cancers_n']})"
             ),
-            (
-                "melanoma specificity @ threshold",
-                ">= 0.60",
-                test["melanoma_specificity_at_threshold"],
-                0.60,
-                True,
-            ),
-            ("ECE after calibration", "<= 0.05", test["ece_after_calibration"], 0.05, False),
-        ]
-        if gate:
-            checks.append(("gate false refusals", "<= 0.05", gate["false_refusal_rate_test"], 0.05, False))
-        for name, target, value, bar, higher in checks:
-            ok = value >= bar if higher else value <= bar
-            w(f"| {name} | {target} | {value:.4f} | {'pass' if ok else '**MISS**'} |")
-        w("")
-        for note in card.get("acceptance_notes", []):
-            w(f"- {note}")
-        w("")
+        )
+        row(
+            "benign to level 2",
+            lambda m: f"{m['triage_load']['benign_to_level2']:.3f} (n={m['triage_load']['benign_n']})",
+        )
+        row(
+            "levels 1 / 2 / 3 / 4",
+            lambda m: " / ".join(f"{v:.2f}" for v in m["triage_load"]["level_shares"].values()),
+        )
+        w("\nRecall per class (test):\n")
+        classes = [c for c in labels if any(c in m["per_class"] for _, m in cols)]
+        w("| class | " + " | ".join(c for c, _ in cols) + " |")
+        w("|---|" + "---|" * len(cols))
+        for c in classes:
+            cells = [
+                f"{m['per_class'][c]['recall']:.3f} (n={m['per_class'][c]['support']})" if c in m["per_class"] else "-"
+                for _, m in cols
+            ]
+            w(f"| {c} | " + " | ".join(cells) + " |")
+        w(
+            "\nCancers are melanoma, SCC and BCC; benign is everything else, actinic keratosis "
+            "included. Plots: `confusion_matrix_<kind>.png`, `reliability_<kind>.png` in the version "
+            "folder.\n"
+        )
+        d = test.get("dermoscopic", {}).get("image_only")
+        pi = test.get("clinical", {}).get("image_only")
+        pa = test.get("clinical", {}).get("with_answers")
+        checks = []
+        if pi and pa:
+            checks += [
+                ("phone: balanced accuracy, image only", ">= 0.55", pi["balanced_accuracy"], 0.55, True),
+                ("phone: balanced accuracy, with answers", ">= 0.62", pa["balanced_accuracy"], 0.62, True),
+                ("phone: cancers to level <= 2", ">= 0.90", pa["triage_load"]["cancers_to_level_le2"], 0.90, True),
+                ("phone: benign to level 2", "<= 0.45", pa["triage_load"]["benign_to_level2"], 0.45, False),
+                ("phone: gate false refusals", "<= 0.05", pi["gate_refusals"], 0.05, False),
+            ]
+        if d:
+            checks += [
+                ("dermoscopic: balanced accuracy", ">= 0.70", d["balanced_accuracy"], 0.70, True),
+                ("dermoscopic: melanoma recall", ">= 0.95", d["melanoma_sensitivity_at_threshold"], 0.95, True),
+                ("dermoscopic: melanoma specificity", ">= 0.70", d["melanoma_specificity_at_threshold"], 0.70, True),
+                ("dermoscopic: top-3 accuracy", ">= 0.93", d["top3_accuracy"], 0.93, True),
+                ("dermoscopic: benign to level 2", "<= 0.45", d["triage_load"]["benign_to_level2"], 0.45, False),
+            ]
+        if gate.get("non_skin_refusal_rate") is not None:
+            checks.append(("non-skin photos refused", ">= 0.95", gate["non_skin_refusal_rate"], 0.95, True))
+        if bench.get("latency_ms"):
+            served = next(iter(bench["latency_ms"].values()))["p50"]
+            checks.append(("served path p50 ms (phone photo + answers)", "<= 15", served, 15.0, False))
+        if checks:
+            w("## Acceptance bar (issue 14; test splits, product path)\n")
+            w("| criterion | target | result | |")
+            w("|---|---|---|---|")
+            for name, target, value, bar, higher in checks:
+                ok = value is not None and (value >= bar if higher else value <= bar)
+                w(f"| {name} | {target} | {_f(value, 4)} | {'pass' if ok else '**MISS**'} |")
+            w("")
+            for note in card.get("acceptance_notes", []):
+                w(f"- {note}")
+            w("")
     if bench:
         w("## Speed and memory (`python -m ml.bench`, 2-core CPU)\n")
         w("| model | p50 ms | p95 ms |")
@@ -196,7 +239,8 @@ def render(card: dict) -> str:
         for n, v in bench.get("latency_ms", {}).items():
             w(f"| {n} | {v['p50']:.2f} | {v['p95']:.2f} |")
         w(
-            f"\nDenseNet121 / LiteRT p50 ratio: {bench.get('densenet_over_litert_p50', 0):.1f}x. "
+            f"\nCompiled DenseNet121 (`tf.function`) / served phone path p50: "
+            f"{bench.get('densenet_compiled_over_served_p50', 0):.1f}x (images: {bench.get('images', '')}). "
             f"Worker peak RSS: {bench.get('worker_max_rss_mb', 0):.0f} MB, no TensorFlow "
             "import.\n"
         )
@@ -211,8 +255,9 @@ def render(card: dict) -> str:
             "the 0.5-1 % tail of isic8-180 train images.\n"
         )
         w(
-            f"- False refusals on the isic8-180 test split: "
-            f"{gate['false_refusal_rate_test']:.1%} ({gate['test_refusals_by_code']})."
+            f"- False refusals of genuine lesions (test splits, after the upload re-encode): "
+            f"dermoscopic {_f(gate.get('false_refusal_rate_test'))}, phone photos "
+            f"{_f(gate.get('false_refusal_rate_phone_test'))}."
         )
         w(
             f"- Refusals of {gate['non_skin_images']} ordinary non-skin images (scikit-image "
@@ -222,8 +267,7 @@ def render(card: dict) -> str:
         w(
             f"- Still accepted: {', '.join(gate['non_skin_accepted'][:40]) or 'none'}. The "
             "non-skin set is small and synthetic-heavy; the gate is a quality filter, not a "
-            "guarantee that a photo shows a lesion (ordinary phone photos of skin are not "
-            "covered by these measurements).\n"
+            "guarantee that a photo shows a lesion.\n"
         )
     w("## Experiments (val balanced accuracy; screening runs share cached features)\n")
     w("| name | key config | phase-1 head only | fine-tuned (TTA x2) | TTA 1/2/4 views | note |")
@@ -273,6 +317,7 @@ def render(card: dict) -> str:
     w(
         "```\npip install -r requirements.txt -r requirements-train.txt\n"
         "python -m ml.training.train      # ~= make train (data/weights via SKIN_* env vars)\n"
+        "python -m ml.training.kinds      # photo-kind detector, per-kind heads, answer fusion\n"
         "python -m ml.training.evaluate   # test metrics, PNGs, gate rates -> model_card.json\n"
         "python -m ml.bench               # latency / RSS table\n"
         "pytest ml/tests\n```\n"

@@ -70,6 +70,21 @@ def load_isic8(root: Path, size: int, cache_dir: Path = CACHE_DIR) -> dict[str, 
     return out
 
 
+def load_pad(root: Path, size: int, cache_dir: Path = CACHE_DIR) -> dict[str, Split]:
+    """pad-ufes-20 smartphone photos per split (patient-grouped ``splits.csv``; test never used here)."""
+    rows = _read_csv(root / "splits.csv")
+    out: dict[str, Split] = {}
+    for split in ("train", "val"):
+        sel = [r for r in rows if r["split"] == split]
+        out[split] = Split(
+            images=_load_rows(root, sel, size, f"pad{split}", cache_dir),
+            labels=np.array([LABELS.index(r["label"]) for r in sel], dtype=np.int64),
+            paths=[r["path"] for r in sel],
+            sources=["pad"] * len(sel),
+        )
+    return out
+
+
 def split_rows(root: Path, split: str) -> list[dict[str, str]]:
     """Rows of one isic8-180 split (used by evaluation code that decodes images itself)."""
     return [r for r in _read_csv(root / "splits.csv") if r["split"] == split]

@@ -56,6 +56,11 @@ def main(argv: list[str] | None = None) -> None:
     p.add_argument("--data-dir", help="isic8-180 folder (env SKIN_DATA_DIR)")
     a = p.parse_args(argv)
     vdir = Path(a.model).resolve() if a.model else find_model_dir()
+    if "kinds" in read_card(vdir):
+        raise SystemExit(
+            f"{vdir.name} serves two photo kinds: its bank and per-kind cuts come from "
+            "`python -m ml.training.kinds` (dermoscopic and phone photos together)"
+        )
     root = data_dir(a.data_dir)
     clf = Classifier(vdir)
     f_train = features(clf, [root / r["path"] for r in split_rows(root, "train")])

@@ -38,6 +38,13 @@ def extra_data_dir(override: str | None = None) -> Path:
     return _env_path("SKIN_EXTRA_DATA_DIR", SHARED / "datasets" / "isic-extra")
 
 
+def phone_data_dir(override: str | None = None) -> Path:
+    """pad-ufes-20 (smartphone photos with clinical metadata)."""
+    if override:
+        return Path(override).expanduser().resolve()
+    return _env_path("SKIN_PHONE_DATA_DIR", SHARED / "datasets" / "pad-ufes-20")
+
+
 def weights_path(override: str | None = None, alpha: float = 1.0) -> Path:
     if override:
         return Path(override).expanduser().resolve()

@@ -29,8 +29,8 @@ from pathlib import Path
 import numpy as np
 
 from ml.training import metrics as M
-from ml.training.data import LABELS, MALIGNANT, Split, load_extra, load_isic8
-from ml.training.paths import CACHE_DIR, MODELS_DIR, data_dir, extra_data_dir, weights_path
+from ml.training.data import LABELS, MALIGNANT, Split, load_extra, load_isic8, load_pad
+from ml.training.paths import CACHE_DIR, MODELS_DIR, data_dir, extra_data_dir, phone_data_dir, weights_path
 
 EXPERIMENTS_LOG = Path(__file__).resolve().parent / "experiments.json"
 N = len(LABELS)
@@ -70,13 +70,22 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
         default=False,
         help="Shades-of-Gray colour constancy inside the model, before the backbone",
     )
-    p.add_argument("--variants", type=int, default=16, help="augmented copies per train image")
+    p.add_argument("--variants", type=int, default=8, help="augmented copies per train image")
     p.add_argument("--extra", default="none", choices=sorted(EXTRA_CHOICES))
     p.add_argument("--extra-variants", type=int, default=4)
     p.add_argument("--extra-weight", type=float, default=1.0)
+    p.add_argument("--phone-data-dir", help="pad-ufes-20 folder (env SKIN_PHONE_DATA_DIR)")
+    p.add_argument(
+        "--phone",
+        default="train",
+        choices=["none", "train"],
+        help="train on pad-ufes-20 smartphone photos too; val then scores both photo kinds",
+    )
+    p.add_argument("--phone-variants", type=int, default=16)
+    p.add_argument("--phone-weight", type=float, default=2.0, help="sample weight of a phone photo")
     p.add_argument("--head-epochs", type=int, default=40)
-    p.add_argument("--epochs", type=int, default=40, help="max fine-tuning epochs")
-    p.add_argument("--patience", type=int, default=12)
+    p.add_argument("--epochs", type=int, default=30, help="max fine-tuning epochs")
+    p.add_argument("--patience", type=int, default=8)
     p.add_argument(
         "--swa-from",
         type=float,
@@ -88,7 +97,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     p.add_argument("--label-smoothing", type=float, default=0.1)
     p.add_argument("--mixup", type=float, default=0.0, help="Beta(a,a) on cut features; 0=off")
     p.add_argument("--dropout", type=float, default=0.3)
-    p.add_argument("--members", type=int, default=2, help="ensemble: tops fine-tuned from different seeds")
+    p.add_argument("--members", type=int, default=1, help="ensemble: tops fine-tuned from different seeds")
     p.add_argument("--tta", default="auto", choices=["auto", "on", "off"])
     p.add_argument("--seed", type=int, default=20261126)
     p.add_argument("--experiment", help="screening run: log val metrics under this name, no export")
@@ -128,9 +137,17 @@ def main(argv: list[str] | None = None) -> dict:
     extra: Split | None = (
         None if extra_classes == [] else load_extra(edir, args.size, extra_classes, cache, extra_sources)
     )
+    phone = load_pad(phone_data_dir(args.phone_data_dir), args.size, cache) if args.phone == "train" else None
+    # Validation covers both photo kinds when phone photos are trained on: the dermoscopic val
+    # rows first, then the phone val rows (``is_phone``); the selection score is the mean of the
+    # two kinds' balanced accuracies, so neither kind is traded away for the other.
+    val_y = val.labels if phone is None else np.concatenate([val.labels, phone["val"].labels])
+    is_phone = np.r_[np.zeros(len(val.labels), bool), np.ones(len(val_y) - len(val.labels), bool)]
     log(
         f"images decoded: train={len(train.labels)} val={len(val.labels)} "
-        f"extra={0 if extra is None else len(extra.labels)} ({time.time() - t_start:.0f}s)"
+        f"extra={0 if extra is None else len(extra.labels)} "
+        f"phone={0 if phone is None else len(phone['train'].labels)}/{int(is_phone.sum())} "
+        f"({time.time() - t_start:.0f}s)"
     )
 
     bb = MD.build_backbone(args.size, args.alpha, wpath)
@@ -173,6 +190,21 @@ def main(argv: list[str] | None = None) -> dict:
         for k in range(args.variants)
     ]
     val_feats = [cached(f"val_{v}", lambda v=v: MD.compute_features(bottom, val.images, None, v)) for v in VAL_VIEWS]
+    phone_feats = []
+    if phone is not None:
+        phone_feats = [
+            cached(
+                f"pad_train_v{k}",
+                lambda k=k: MD.compute_features(bottom, augmented("pad_train", phone["train"].images, k), None),
+            )
+            for k in range(args.phone_variants)
+        ]
+        val_feats = [
+            np.concatenate(
+                [vf, cached(f"pad_val_{v}", lambda v=v: MD.compute_features(bottom, phone["val"].images, None, v))]
+            )
+            for vf, v in zip(val_feats, VAL_VIEWS, strict=True)
+        ]
     extra_feats = []
     if extra is not None:
         tag = args.extra
@@ -192,6 +224,8 @@ def main(argv: list[str] | None = None) -> dict:
     pools = [(train_feats, y_tr, w_tr)]
     if extra is not None:
         pools.append((extra_feats, extra.labels, np.full(len(extra.labels), args.extra_weight)))
+    if phone is not None:
+        pools.append((phone_feats, phone["train"].labels, np.full(len(phone["train"].labels), args.phone_weight)))
     all_y = np.concatenate([p[1] for p in pools])
     all_w = np.concatenate([p[2] for p in pools])
     cw = class_weights(all_y, all_w)
@@ -227,9 +261,16 @@ def main(argv: list[str] | None = None) -> dict:
         xm = lx * x.astype(np.float32) + (1 - lx) * x[perm].astype(np.float32)
         return xm, lam[:, None] * t + (1 - lam[:, None]) * t[perm], w
 
+    def kind_scores(logits: np.ndarray) -> dict[str, float]:
+        pred = logits.argmax(1)
+        out = {"dermoscopic": M.balanced_accuracy(val_y[~is_phone], pred[~is_phone], N)}
+        if is_phone.any():
+            out["clinical"] = M.balanced_accuracy(val_y[is_phone], pred[is_phone], N)
+        return out
+
     def val_scores(logits_views: list[np.ndarray], tta: int) -> tuple[float, np.ndarray]:
         logits = np.mean(logits_views[:tta], axis=0)
-        return M.balanced_accuracy(val.labels, logits.argmax(1), N), logits
+        return float(np.mean(list(kind_scores(logits).values()))), logits
 
     loss = keras.losses.CategoricalCrossentropy(from_logits=True, label_smoothing=args.label_smoothing)
     epoch_times: list[float] = []
@@ -308,10 +349,17 @@ def main(argv: list[str] | None = None) -> dict:
             x, t, w = mixup(x, one_hot(y), w)
             hist = top.fit(x, t, sample_weight=w, batch_size=args.batch, epochs=1, verbose=0)
             bacc, ep_logits = val_scores(val_logits(top), 2)
-            acc = float(np.mean(ep_logits.argmax(1) == val.labels))
+            acc = float(np.mean(ep_logits.argmax(1) == val_y))
+            kinds = kind_scores(ep_logits)
             epoch_times.append(time.time() - te)
             history.append(
-                {"epoch": ep, "loss": float(hist.history["loss"][0]), "val_bacc": bacc, "val_acc": round(acc, 4)}
+                {
+                    "epoch": ep,
+                    "loss": float(hist.history["loss"][0]),
+                    "val_bacc": bacc,
+                    "val_acc": round(acc, 4),
+                    **{f"val_bacc_{k}": round(v, 4) for k, v in kinds.items()},
+                }
             )
             improved = bacc > best[0]
             if improved:
@@ -330,6 +378,8 @@ def main(argv: list[str] | None = None) -> dict:
             log(
                 f"epoch {ep:2d}/{args.epochs} loss {hist.history['loss'][0]:.4f} "
                 f"val_bal_acc {bacc:.3f}{' *' if improved else '  '} val_acc {acc:.3f} "
+                + " ".join(f"{k[:5]} {v:.3f}" for k, v in kinds.items())
+                + " "
                 f"{epoch_times[-1]:.0f}s  ETA <= {left / 60:.1f} min"
             )
             if bad >= args.patience and (swa_start is None or ep >= swa_start + args.patience):
@@ -376,7 +426,13 @@ def main(argv: list[str] | None = None) -> dict:
     views = [np.mean([mv[i] for mv in member_views], axis=0) for i in range(len(VAL_VIEWS))]
     tta_scores = {k: val_scores(views, k)[0] for k in (1, 2, 4)}
     use_tta = {"on": True, "off": False}.get(args.tta, tta_scores[2] >= tta_scores[1])
-    logits = np.mean(views[: 2 if use_tta else 1], axis=0)
+    logits_all = np.mean(views[: 2 if use_tta else 1], axis=0)
+    kind_val = {k: round(v, 4) for k, v in kind_scores(logits_all).items()}
+    log(f"val balanced accuracy per photo kind: {kind_val}")
+    # The exported model's own temperature and thresholds are the dermoscopic ones (as before);
+    # per-kind calibration, thresholds and the answer fusion are fitted after export, through the
+    # .tflite and the upload path (``ml.training.kinds``).
+    logits = logits_all[~is_phone]
     temperature = M.fit_temperature(logits, val.labels)
     p_raw, p_cal = M.softmax(logits), M.softmax(logits, temperature)
     mel = LABELS.index("melanoma")
@@ -436,6 +492,7 @@ def main(argv: list[str] | None = None) -> dict:
         "val_balanced_accuracy": round(val_metrics["balanced_accuracy"], 4),
         "val_balanced_accuracy_tta": {k: round(v, 4) for k, v in tta_scores.items()},
         "val_accuracy": round(val_metrics["accuracy"], 4),
+        "val_balanced_accuracy_per_kind": kind_val,
         "best_epoch": [mb["best_epoch"] for mb in members] if args.members > 1 else members[0]["best_epoch"],
         "chosen_weights": [mb["chosen"] for mb in members] if args.members > 1 else members[0]["chosen"],
         "val_balanced_accuracy_swa": [None if mb["swa_bacc"] is None else round(mb["swa_bacc"], 4) for mb in members],
@@ -451,7 +508,9 @@ def main(argv: list[str] | None = None) -> dict:
     from ml.training.ood import OOD_QUANTILE, ood_bank
 
     pooled_ft = MD.pooled_model(members[0]["bb"], args.cut)
-    f_train = pooled_ft.predict(train_feats[0].astype(np.float32), batch_size=128, verbose=0)
+    f_train = np.concatenate(
+        [pooled_ft.predict(a[0].astype(np.float32), batch_size=128, verbose=0) for a, _, _ in pools]
+    )
     f_val = pooled_ft.predict(val_feats[0].astype(np.float32), batch_size=128, verbose=0)
     ood_stats = ood_bank(f_train, f_val)
     log(f"OOD cut (val p{OOD_QUANTILE * 100:g}) {float(ood_stats['threshold']):.3f}")
@@ -483,6 +542,7 @@ def main(argv: list[str] | None = None) -> dict:
         tf=tf,
     )
     log(f"exported {version_dir} (total {time.time() - t_start:.0f}s)")
+    record["version"] = Path(version_dir).name
     return record
 
 

@@ -137,3 +137,61 @@ def test_admin_edits_advice_and_the_patient_page_shows_it(new_page, shots, site)
     patient.goto(f"/submissions/{sid}/")
     assert "NEW ADVICE: book an appointment" in patient.inner_text("main")
     shots(patient, "patient-sees-new-advice")
+
+
+def _accepted_phone_photo(label: str):
+    """A real phone photo of this class (pad-ufes-20 test) that the shipped model accepts."""
+    from PIL import Image
+
+    from ml.gate import check_image
+    from ml.serving import active_classifier
+    from ml.upload import as_stored
+    from tests.images import phone_photo_paths
+
+    clf = active_classifier()
+    for path in phone_photo_paths("test"):
+        if f"/{label}/" not in str(path):
+            continue
+        with Image.open(path) as original:
+            image = as_stored(original)
+        if check_image(image, model_check=False).ok and not clf.predict(image).out_of_distribution:
+            return path
+    pytest.skip(f"no accepted {label} phone photo in ../shared (set SKIN_PHONE_DATA_DIR)")
+
+
+def test_phone_photo_with_answers_reaches_the_nurse_with_its_kind_and_answers(new_page, shots, site):
+    photo = _accepted_phone_photo("basal_cell_carcinoma")
+    page = new_page(PHONE)
+    page.goto("/accounts/signup/")
+    page.fill("#id_username", "phoebe")
+    page.fill("#id_password1", PASSWORD)
+    page.fill("#id_password2", PASSWORD)
+    page.click("main button[type=submit]")
+    page.wait_for_url("**/")
+    page.goto("/submissions/new/")
+    page.set_input_files("#id_image", str(photo))
+    page.select_option("#id_body_site", "face")
+    assert not page.is_checked("#id_dermoscope")  # "taken through a dermatoscope?" defaults to no
+    for question, answer in (("bleed", 0), ("grew", 0), ("itch", 1), ("elevation", 0)):
+        page.click(f"label[for=id_{question}_{answer}]")
+    shots(page, "upload-with-answers")
+    page.click("#upload-button")
+    page.wait_for_url("**/submissions/*/")
+    page.wait_for_selector(".triage-card", timeout=60_000)
+    shots(page, "result")
+    sid = int(page.url.rstrip("/").rsplit("/", 1)[1])
+    prediction = Submission.objects.get(pk=sid).prediction
+    assert prediction.photo_kind == "clinical"
+    assert prediction.context["bleed"] is True and prediction.context["grew"] is True
+    assert prediction.context["itch"] is False and prediction.context["body_site"] == "face"
+    # a bleeding lesion that has grown is urgent (TRIAGE.md), whatever the photo shows
+    assert Submission.objects.get(pk=sid).case.level <= 2
+
+    NurseFactory(username="noor")
+    nurse = new_page(DESK)
+    _login(nurse, "noor")
+    nurse.goto(f"/triage/cases/{Submission.objects.get(pk=sid).case.pk}/")
+    assert "Phone photo" in nurse.inner_text("#photo-kind")
+    used = nurse.inner_text("#model-answers")
+    assert "Face" in used and "63" not in used  # no age in this patient's profile
+    shots(nurse, "case-photo-kind")

@@ -52,6 +52,53 @@ CASES = [
     ("chat says soon", Evidence(BENIGN, THRESHOLDS, "ok", chat_urgency="soon"), 3, "Symptom interview"),
     ("chat routine changes nothing", Evidence(BENIGN, THRESHOLDS, "ok", chat_urgency="routine"), 4, "No dangerous"),
     (
+        "BCC on the face does not wait (TRIAGE.md: site)",
+        Evidence({"basal_cell_carcinoma": 0.5, "nevus": 0.5}, THRESHOLDS, "ok", context={"body_site": "face"}),
+        2,
+        "basal cell carcinoma probability 0.50 is above its 0.25 threshold, on the face",
+    ),
+    (
+        "growing BCC does not wait",
+        Evidence({"basal_cell_carcinoma": 0.5, "nevus": 0.5}, THRESHOLDS, "ok", context={"grew": True}),
+        2,
+        "growing",
+    ),
+    (
+        "BCC larger than 2 cm does not wait",
+        Evidence({"basal_cell_carcinoma": 0.5, "nevus": 0.5}, THRESHOLDS, "ok", context={"diameter_mm": 25.0}),
+        2,
+        "larger than 2 cm",
+    ),
+    (
+        "small stable BCC on the back stays soon",
+        Evidence(
+            {"basal_cell_carcinoma": 0.5, "nevus": 0.5},
+            THRESHOLDS,
+            "ok",
+            context={"body_site": "back", "grew": False, "diameter_mm": 6.0},
+        ),
+        3,
+        "basal cell",
+    ),
+    (
+        "a face site alone does not raise a benign photo",
+        Evidence(BENIGN, THRESHOLDS, "ok", context={"body_site": "face"}),
+        4,
+        "No dangerous",
+    ),
+    (
+        "a bleeding lesion that has grown is urgent (TRIAGE.md level 2)",
+        Evidence(BENIGN, THRESHOLDS, "ok", context={"bleed": True, "grew": True}),
+        2,
+        "bleeding lesion that has grown",
+    ),
+    (
+        "bleeding alone is not",
+        Evidence(BENIGN, THRESHOLDS, "ok", context={"bleed": True, "grew": False}),
+        4,
+        "No dangerous",
+    ),
+    (
         "missing card threshold uses the conservative default",
         Evidence({"nevus": 0.84, "melanoma": 0.16}, {}, "ok"),
         2,
