@@ -98,7 +98,23 @@ def active_model_dir() -> Path:
         # Every TFLite flatbuffer carries the identifier "TFL3" at bytes 4-8.
         if fh.read(8)[4:8] != b"TFL3":
             raise ModelUnavailable(f"model file for {mv.version} is not a TFLite model")
+    _check_second_network(folder, mv.version)
     return folder
+
+
+def _check_second_network(folder: Path, version: str) -> None:
+    """A version's dermoscopic network (if it ships one) must be the file its card names."""
+    import json
+
+    try:
+        spec = json.loads((folder / "model_card.json").read_text()).get("dermoscopic_model")
+    except (OSError, ValueError) as exc:
+        raise ModelUnavailable(f"model card of {version} cannot be read: {exc}") from exc
+    if not spec:
+        return
+    path = folder / spec["file"]
+    if not path.exists() or file_sha256(path) != spec.get("sha256"):
+        raise ModelUnavailable(f"the dermoscopic network of {version} is missing or not the one its card names")
 
 
 def active_version_checked() -> str:

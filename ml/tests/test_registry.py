@@ -132,3 +132,22 @@ def test_shipped_versions_order_counters_as_numbers(tmp_path, settings):
         "mnv2-20261126-9",
         "mnv2-20261126-10",
     ]
+
+
+def test_a_swapped_or_missing_dermoscopic_network_is_unavailable(model_root):
+    folder = model_root / "v-2026-1"
+    (folder / "dermoscopic.tflite").write_bytes(b"\x00\x00\x00\x00TFL3 second network")
+    card = json.loads((folder / "model_card.json").read_text())
+    card["dermoscopic_model"] = {
+        "file": "dermoscopic.tflite",
+        "sha256": registry.file_sha256(folder / "dermoscopic.tflite"),
+    }
+    (folder / "model_card.json").write_text(json.dumps(card))
+    registry.model_register(folder=folder, activate=True)
+    assert registry.active_model_dir() == folder
+    (folder / "dermoscopic.tflite").write_bytes(b"\x00\x00\x00\x00TFL3 another network")
+    with pytest.raises(registry.ModelUnavailable, match="dermoscopic network"):
+        registry.active_model_dir()
+    (folder / "dermoscopic.tflite").unlink()
+    with pytest.raises(registry.ModelUnavailable, match="dermoscopic network"):
+        registry.active_model_dir()
