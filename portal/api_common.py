@@ -1,12 +1,30 @@
-"""Shared API pieces: role permissions and per-user throttles whose rates come from env vars."""
+"""Shared API pieces: the JSON parser, role permissions and per-user throttles whose rates come from env vars."""
 
 import logging
 
+from django.utils.translation import gettext as _
+from rest_framework.exceptions import ParseError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
 from rest_framework.throttling import UserRateThrottle
 
 log = logging.getLogger(__name__)
+
+
+class SafeJSONParser(JSONParser):
+    """DRF's JSON parser, with too deeply nested JSON refused as a parse error (400), not a 500.
+
+    Python's json module recurses once per nested array or object; about a thousand levels
+    (a 2 KB body) exhaust the interpreter's stack and raise RecursionError, which DRF's parser
+    does not catch. It is set as the default parser for every API view in settings.
+    """
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        try:
+            return super().parse(stream, media_type, parser_context)
+        except RecursionError:
+            raise ParseError(_("JSON parse error - the body is nested too deeply.")) from None
 
 
 class IsPatient(BasePermission):

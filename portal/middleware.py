@@ -21,10 +21,10 @@ class RequestSizeLimitMiddleware:
         limit = settings.UPLOAD_MAX_BYTES + OVERHEAD_BYTES
         if length > limit:
             message = f"The upload is too large. The limit is {settings.UPLOAD_MAX_BYTES // 1_000_000} MB."
-            response = JsonResponse({"image": [message], "detail": message}, status=413)
-            # The unread body must not be parsed as the next request on a kept-alive connection.
-            response["Connection"] = "close"
-            return response
+            # No "Connection: close" here: WSGI forbids an application to set hop-by-hop headers
+            # (wsgiref, under runserver, answers 500 instead). The server deals with the unread
+            # body: gunicorn's sync workers close every connection, runserver drains the body.
+            return JsonResponse({"image": [message], "detail": message}, status=413)
         return self.get_response(request)
 
 

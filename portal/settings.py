@@ -135,6 +135,8 @@ _email = env.email_url("EMAIL_URL", default="consolemail://")
 vars().update(_email)
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="SkinTriage <no-reply@skintriage.local>")
 TRIAGE_ALERT_EMAIL = env.str("TRIAGE_ALERT_EMAIL", default="")
+# The number the emergency message's tap-to-call button dials (112 works across Europe).
+EMERGENCY_NUMBER = env.str("EMERGENCY_NUMBER", default="112")
 
 # --- Internationalisation -----------------------------------------------------------------------
 LANGUAGE_CODE = "en"
@@ -169,6 +171,9 @@ STORAGES = {
 # memory threshold spool to disk instead of RAM.
 UPLOAD_MAX_BYTES = env.int("UPLOAD_MAX_BYTES", default=15 * 1024 * 1024)
 UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
+# A progressive JPEG from a camera or an editor has about 10 scans; each extra scan makes the
+# decoder walk the whole picture again (20,000 of them cost a minute of CPU), so refuse beyond this.
+UPLOAD_MAX_JPEG_SCANS = env.int("UPLOAD_MAX_JPEG_SCANS", default=100)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
@@ -245,6 +250,12 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    # DRF's three defaults, with JSON parsed by a parser that answers 400 to deeply nested bodies.
+    "DEFAULT_PARSER_CLASSES": [
+        "portal.api_common.SafeJSONParser",
+        "rest_framework.parsers.FormParser",
+        "rest_framework.parsers.MultiPartParser",
+    ],
     "DEFAULT_PAGINATION_CLASS": "portal.api_common.Pagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=20),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
