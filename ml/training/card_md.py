@@ -218,9 +218,9 @@ def render(card: dict) -> str:
             ]
         if gate.get("non_skin_refusal_rate") is not None:
             checks.append(("non-skin photos refused", ">= 0.95", gate["non_skin_refusal_rate"], 0.95, True))
-        if bench.get("latency_ms"):
-            served = next(iter(bench["latency_ms"].values()))["p50"]
-            checks.append(("served path p50 ms (phone photo + answers)", "<= 15", served, 15.0, False))
+        for name, v in list(bench.get("latency_ms", {}).items())[:2]:
+            if name.startswith("served path"):
+                checks.append((f"{name.split(' (')[0]} p50 ms", "<= 15", v["p50"], 15.0, False))
         if checks:
             w("## Acceptance bar (issue 14; test splits, product path)\n")
             w("| criterion | target | result | |")

@@ -50,7 +50,7 @@ def plot(vdir: Path, m: dict, kind: str, title: str) -> None:
 
     cm = np.array(m["confusion_matrix"])
     fig, ax = plt.subplots(figsize=(8, 7))
-    ax.imshow(cm / cm.sum(1, keepdims=True), cmap="Blues", vmin=0, vmax=1)
+    ax.imshow(cm / np.maximum(cm.sum(1, keepdims=True), 1), cmap="Blues", vmin=0, vmax=1)
     ax.set_xticks(range(len(LABELS)), LABELS, rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(len(LABELS)), LABELS, fontsize=8)
     for i in range(len(LABELS)):
