@@ -1,13 +1,14 @@
 """Conversations API (API.md)."""
 
 from django.http import Http404
-from drf_spectacular.utils import extend_schema
+from django.utils.translation import gettext
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from chatbot import services
+from chatbot import selectors, services
 from chatbot.access import conversation_for_user
 from chatbot.models import Message
 from diagnosis.access import submission_for_user
@@ -20,6 +21,15 @@ class MessageSerializer(serializers.ModelSerializer):
         fields = ["id", "sender", "text", "created_at"]
 
 
+class ChoiceSerializer(serializers.Serializer):
+    value = serializers.CharField(help_text="Send this as the message text.")
+    label = serializers.CharField(help_text="The button's words, in the caller's language.")
+
+
+def _choices(choices: list[dict]) -> list[dict]:
+    return [{"value": c["value"], "label": gettext(c["label"])} for c in choices]
+
+
 class ConversationSerializer(serializers.Serializer):
     id = serializers.IntegerField()
     submission = serializers.IntegerField(source="submission_id", allow_null=True)
@@ -28,6 +38,21 @@ class ConversationSerializer(serializers.Serializer):
     seven_point_score = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField()
     messages = MessageSerializer(many=True, source="messages.all")
+    question = serializers.SerializerMethodField(help_text="The red-flag screen question now asked, or null.")
+    choices = serializers.SerializerMethodField(help_text="Tap answers to offer for the last bot message.")
+
+    def _prompt(self, obj) -> dict:
+        cache = self.context.setdefault("prompts", {})
+        if obj.pk not in cache:
+            cache[obj.pk] = selectors.conversation_prompt(conversation=obj)
+        return cache[obj.pk]
+
+    def get_question(self, obj) -> str | None:
+        return self._prompt(obj)["question"]
+
+    @extend_schema_field(ChoiceSerializer(many=True))
+    def get_choices(self, obj) -> list[dict]:
+        return _choices(self._prompt(obj)["choices"])
 
 
 class StartSerializer(serializers.Serializer):
@@ -81,6 +106,10 @@ class ReplySerializer(serializers.Serializer):
     red_flags = serializers.ListField(child=serializers.CharField())
     seven_point_score = serializers.IntegerField(allow_null=True)
     triage_level = serializers.IntegerField(allow_null=True)
+    question = serializers.CharField(
+        allow_null=True, help_text="The red-flag screen question this reply asks (e.g. 'glass_test'), or null."
+    )
+    choices = ChoiceSerializer(many=True, help_text="Tap answers to offer; empty when typing is expected.")
 
 
 class MessageApi(APIView):
@@ -92,4 +121,5 @@ class MessageApi(APIView):
         conversation = _own_conversation(request, conversation_id)
         data = TextSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        return Response(services.conversation_reply(conversation=conversation, text=data.validated_data["text"]))
+        reply = services.conversation_reply(conversation=conversation, text=data.validated_data["text"])
+        return Response({**reply, "choices": _choices(reply["choices"])})

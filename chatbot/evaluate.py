@@ -170,15 +170,24 @@ def print_metrics(part: str, m: dict[str, Any], results: list[Result], verbose: 
 # ---------------------------------------------------------------- multi-turn stories
 
 
+# Every conversation opens with the red-flag screen (chatbot/engine/screen.py): six taps.
+SCREEN_ALL_NO: tuple[str, ...] = ("no",) * 6
+
+
 @dataclass(frozen=True)
 class Story:
-    """A scripted conversation and the urgency it must reach within max_bot_turns."""
+    """A scripted conversation and the urgency it must reach within max_bot_turns.
+
+    screen holds the taps answering the red-flag screen, played before messages; the turn
+    budget (which counts the opening) is for the interview; each screen tap adds one turn.
+    """
 
     name: str
     messages: tuple[str, ...]
     expected: str
     context: tuple[tuple[str, Any], ...] = ()
     max_bot_turns: int = 8
+    screen: tuple[str, ...] = SCREEN_ALL_NO
 
 
 STORIES: tuple[Story, ...] = (
@@ -212,7 +221,7 @@ STORIES: tuple[Story, ...] = (
             "it keeps crusting over and hasn't healed",
             "no",
             "5mm",
-            "no",
+            # (the safety question that came here is now the red-flag screen's)
             "I had a kidney transplant and take tacrolimus",
         ),
         "urgent",
@@ -233,6 +242,27 @@ STORIES: tuple[Story, ...] = (
         ("since March", "no", "no", "it itches sometimes", "no", "4mm", "no", "no"),
         "soon",
     ),
+    Story("screen: yes to the glass test", (), "emergency", screen=("no", "no", "yes"), max_bot_turns=1),
+    Story(
+        "screen: not sure about fever, yes after the check, then spreading redness",
+        (),
+        "emergency",
+        screen=("not sure", "yes", "no", "no", "yes"),
+        max_bot_turns=1,
+    ),
+    Story(
+        "screen: a new medicine and a fever",
+        (),
+        "emergency",
+        screen=("yes", "no", "no", "no", "yes"),
+        max_bot_turns=1,
+    ),
+    Story(
+        "screen: still not sure about the glass test, calm mole",
+        ("years", "no", "no", "no", "about 4 mm", "no", "no"),
+        "soon",
+        screen=("no", "no", "not sure", "not sure", "no", "no", "no"),
+    ),
 )
 
 
@@ -243,23 +273,19 @@ def run_story(knowledge: list[KnowledgeDoc], story: Story, threshold: float) -> 
     turn = engine.opening_turn(state)
     bot_turns = 1
     reached_at = bot_turns if turn.urgency else None
-    for msg in story.messages:
+    for msg in (*story.screen, *story.messages):
         turn = engine.reply(state, msg)
         bot_turns += 1
         if turn.urgency and reached_at is None:
             reached_at = bot_turns
         if turn.finished:
             break
-    ok = (
-        turn.urgency == story.expected
-        and reached_at is not None
-        and reached_at <= story.max_bot_turns
-        and turn.finished
-    )
+    limit = len(story.screen) + story.max_bot_turns
+    ok = turn.urgency == story.expected and reached_at is not None and reached_at <= limit and turn.finished
     detail = (
         f"urgency={turn.urgency} (expected {story.expected}), reached at bot turn "
-        f"{reached_at} (limit {story.max_bot_turns}), finished={turn.finished}, "
-        f"7-point={turn.seven_point_score}"
+        f"{reached_at} (limit {limit}: {len(story.screen)} screen + {story.max_bot_turns}), "
+        f"finished={turn.finished}, 7-point={turn.seven_point_score}"
     )
     return ok, detail
 

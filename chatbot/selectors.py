@@ -2,7 +2,7 @@
 
 from django.db.models import Q, QuerySet
 
-from chatbot.models import Conversation
+from chatbot.models import Conversation, Message
 
 
 def conversations_for_case(*, case) -> QuerySet[Conversation]:
@@ -18,3 +18,10 @@ def conversations_for_submission(*, submission) -> QuerySet[Conversation]:
 
 def conversations_for_patient(*, patient) -> QuerySet[Conversation]:
     return Conversation.objects.filter(patient=patient).select_related("submission").order_by("-created_at")
+
+
+def conversation_prompt(*, conversation: Conversation) -> dict:
+    """The tap answers the bot's latest message offers: {"question": id | None, "choices": [...]}."""
+    last = conversation.messages.order_by("-created_at", "-id").first()
+    meta = last.meta if last is not None and last.sender == Message.Sender.BOT else {}
+    return {"question": meta.get("question"), "choices": list(meta.get("choices") or [])}

@@ -35,12 +35,14 @@ def knowledge_base() -> list:
 
 def _context(conversation: Conversation) -> dict:
     patient, submission = conversation.patient, conversation.submission
-    context = {"top_class": None, "body_site": None, "symptoms": None, "age": None}
+    context = {"top_class": None, "body_site": None, "symptoms": None, "age": None, "screen": {}}
     if patient.year_of_birth:
         context["age"] = timezone.now().year - patient.year_of_birth
     if submission is not None:
         context["body_site"] = submission.body_site or None
         context["symptoms"] = submission.symptoms or None
+        # The red-flag screen answered on the upload form is not asked again (except "not sure").
+        context["screen"] = dict(submission.screen or {})
         prediction = getattr(submission, "prediction", None) if submission.status == Submission.Status.DONE else None
         context["top_class"] = prediction.top if prediction else None
     return context
@@ -67,7 +69,15 @@ def _bot_message(conversation: Conversation, turn) -> Message:
         conversation=conversation,
         sender=Message.Sender.BOT,
         text=turn.reply,
-        meta={"intent": turn.intent, "topic": turn.topic, "sources": turn.sources, "urgency": turn.urgency},
+        meta={
+            "intent": turn.intent,
+            "topic": turn.topic,
+            "sources": turn.sources,
+            "urgency": turn.urgency,
+            # The screen question this message asks and its tap answers (none once it is over).
+            "question": turn.question,
+            "choices": turn.choices,
+        },
     )
 
 
@@ -122,6 +132,8 @@ def conversation_reply(*, conversation: Conversation, text: str) -> dict:
         "triage_level": case.level if case is not None else turn.triage_level,
         "sources": turn.sources,
         "finished": turn.finished,
+        "question": turn.question,
+        "choices": turn.choices,
     }
 
 

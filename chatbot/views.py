@@ -40,7 +40,13 @@ def chat_start(request: HttpRequest) -> HttpResponse:
 @require_GET
 def chat(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = conversation_for_user(request.user, conversation_id)
-    return render(request, "chatbot/chat.html", {"conversation": conversation, "messages": conversation.messages.all()})
+    context = {
+        "conversation": conversation,
+        # Not "messages": base.html shows those as Django's flash messages.
+        "chat_messages": conversation.messages.all(),
+        "chat_prompt": selectors.conversation_prompt(conversation=conversation),
+    }
+    return render(request, "chatbot/chat.html", context)
 
 
 @login_required

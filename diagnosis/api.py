@@ -8,6 +8,7 @@ from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
 from rest_framework.response import Response
 
+from chatbot.engine import screen
 from diagnosis import presenters, selectors, services
 from diagnosis.access import submission_for_user
 from diagnosis.images import ImageRejected
@@ -45,6 +46,19 @@ class SubmissionCreateSerializer(serializers.Serializer):
         max_value=DIAMETER_MM_MAX,
         help_text=f"Size across, in mm ({DIAMETER_MM_MIN:g} to {DIAMETER_MM_MAX:g}).",
     )
+
+    def get_fields(self):
+        fields = super().get_fields()
+        # The red-flag screen (chatbot/engine/screen.py), one optional field per question.
+        for name, qid in screen.UPLOAD_FIELDS.items():
+            fields[name] = _answer_field(f"Red-flag screen, right now: {screen.BY_ID[qid].form_label}?")
+        return fields
+
+    def validate(self, attrs):
+        attrs["screen"] = {qid: attrs.pop(name) for name, qid in screen.UPLOAD_FIELDS.items() if attrs.get(name)}
+        for name in screen.UPLOAD_FIELDS:
+            attrs.pop(name, None)
+        return attrs
 
 
 class RankedSerializer(serializers.Serializer):
@@ -91,6 +105,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
             "dermoscope",
             *SYMPTOM_QUESTIONS,
             "diameter_mm",
+            "screen",
             "error",
             "prediction",
             "triage",

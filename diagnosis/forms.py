@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from chatbot.engine import screen
 from diagnosis.models import DIAMETER_MM_MAX, DIAMETER_MM_MIN, SYMPTOM_QUESTIONS, Submission
 
 
@@ -52,6 +53,23 @@ class UploadForm(forms.Form):
         help_text=_("For example: how long it has been there, whether it grew, bleeds or itches."),
     )
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for name, qid in screen.UPLOAD_FIELDS.items():
+            self.fields[name] = _answer(_(screen.BY_ID[qid].form_label))
+
     def questions(self) -> list[forms.BoundField]:
         """The yes / no / not sure questions, in the order the template shows them."""
         return [self[name] for name in SYMPTOM_QUESTIONS]
+
+    def screen_questions(self) -> list[forms.BoundField]:
+        """The red-flag screen ("Right now, do you have any of these?"), in the table's order."""
+        return [self[name] for name in screen.UPLOAD_FIELDS]
+
+    def clean(self):
+        cleaned = super().clean()
+        # The screen's answers travel as one dict, as submission_create takes and stores them.
+        cleaned["screen"] = {qid: cleaned.pop(name) for name, qid in screen.UPLOAD_FIELDS.items() if cleaned.get(name)}
+        for name in screen.UPLOAD_FIELDS:
+            cleaned.pop(name, None)
+        return cleaned

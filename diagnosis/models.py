@@ -107,6 +107,9 @@ class Submission(models.Model):
         blank=True,
         validators=[MinValueValidator(DIAMETER_MM_MIN), MaxValueValidator(DIAMETER_MM_MAX)],
     )
+    # The red-flag screen answered with the upload (chatbot/engine/screen.py question ids):
+    # {"fever": "yes", "glass_test": "no", ...}; an unanswered question is absent.
+    screen = models.JSONField(_("red-flag screen answers"), default=dict, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED, db_index=True)
     error = models.TextField(blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)

@@ -89,4 +89,10 @@ def answers_summary(submission: Submission) -> list[tuple[str, str]]:
     if submission.diameter_mm is not None:
         out.append((str(_("Size")), f"{submission.diameter_mm:g} mm"))
     out.append((str(_("Dermatoscope (patient)")), _yes_no(submission.dermoscope)))
+    # The red-flag screen ("right now, do you have ...?"), in its table's order.
+    from chatbot.engine.screen import QUESTIONS
+
+    for q in QUESTIONS:
+        if value := (submission.screen or {}).get(q.id):
+            out.append((str(_("Now: %(sign)s") % {"sign": q.short}), str(answers[value]).lower()))
     return out

@@ -2,8 +2,10 @@
 
 import json
 import logging
+from collections.abc import Mapping
 from datetime import timedelta
 
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
@@ -60,12 +62,21 @@ def submission_create(
     bleed: str = "",
     elevation: str = "",
     diameter_mm: float | None = None,
+    screen: Mapping[str, str] | None = None,
 ) -> Submission:
     """Validate and sanitise the photo, store it privately with the answers, queue classification.
 
+    screen holds the red-flag screen's answers ({"fever": "yes", ...}, chatbot.engine.screen ids);
+    a "yes" on an emergency sign opens a level-1 case at once, before any model result.
     Raises django.core.exceptions.ValidationError for an invalid answer and
     diagnosis.images.ImageRejected for an unusable file, both before anything is stored.
     """
+    from chatbot.engine.screen import validate as validate_screen
+
+    try:
+        screen_answers = validate_screen(screen or {})
+    except ValueError as exc:
+        raise ValidationError({"screen": [str(exc)]}) from None
     answers = {"itch": itch, "grew": grew, "hurt": hurt, "changed": changed, "bleed": bleed, "elevation": elevation}
     submission = Submission(
         patient=patient,
@@ -73,6 +84,7 @@ def submission_create(
         symptoms=(symptoms or "").strip(),
         dermoscope=bool(dermoscope),
         diameter_mm=diameter_mm,
+        screen=screen_answers,
         **{question: value or "" for question, value in answers.items()},
     )
     # The forms and the API check these already; this keeps any other caller honest.

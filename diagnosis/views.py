@@ -6,7 +6,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods
 
-from chatbot.selectors import conversations_for_submission
+from chatbot.selectors import conversation_prompt, conversations_for_submission
 from diagnosis import presenters, selectors, services
 from diagnosis.access import submission_for_user
 from diagnosis.forms import UploadForm
@@ -62,7 +62,9 @@ def _result_context(submission: Submission) -> dict:
 def result(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = submission_for_user(request.user, submission_id)
     context = _result_context(submission)
-    context["conversation"] = conversations_for_submission(submission=submission).filter(patient=request.user).last()
+    conversation = conversations_for_submission(submission=submission).filter(patient=request.user).last()
+    context["conversation"] = conversation
+    context["chat_prompt"] = conversation_prompt(conversation=conversation) if conversation else {}
     return render(request, "diagnosis/result.html", context)
 
 

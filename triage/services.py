@@ -25,12 +25,25 @@ def symptom_red_flags(text: str) -> list[str]:
     return evaluate(extract_features(text)).codes if text and text.strip() else []
 
 
+def screen_red_flags(answers) -> list[str]:
+    """Emergency red flags from the red-flag screen's tapped answers ({"fever": "yes", ...})."""
+    from chatbot.engine.screen import red_flags
+
+    return red_flags(answers or {})
+
+
+def submission_red_flags(submission) -> list[str]:
+    """Red flags given with an upload: the screen's answers, then the symptoms text."""
+    flags = screen_red_flags(submission.screen)
+    return flags + [f for f in symptom_red_flags(submission.symptoms) if f not in flags]
+
+
 def _submission_evidence(submission) -> policy.Evidence:
     from diagnosis.context import submission_context
 
     if submission is None:
         return policy.Evidence()
-    flags = tuple(symptom_red_flags(submission.symptoms))
+    flags = tuple(submission_red_flags(submission))
     # Everything the patient told us, as given to the classifier (not only the part its answer
     # fusion read, which is empty for a dermoscopic photo and never holds the size): the
     # policy's rules on site, size, growth and bleeding are about the lesion, not the model.
@@ -49,8 +62,8 @@ def _submission_evidence(submission) -> policy.Evidence:
 
 
 def case_open_for_red_flags(*, submission) -> Case | None:
-    """A red flag written with the upload opens a level-1 case at once, before any model result."""
-    flags = symptom_red_flags(submission.symptoms)
+    """A red flag given with the upload (a screen "yes" or the text) opens a level-1 case at once."""
+    flags = submission_red_flags(submission)
     if not flags:
         return None
     return case_open(

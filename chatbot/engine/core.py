@@ -8,13 +8,15 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from . import interview, nlu, redflags
+from . import interview, nlu, redflags, screen
 from .retrieval import DEFAULT_THRESHOLD, KnowledgeDoc, Retriever, retriever_for
+from .textnorm import fold_text
 
 Urgency = Literal["emergency", "urgent", "soon", "routine"]
 Intent = Literal["answer", "question", "red_flag", "greeting", "other"]
 
-STATE_VERSION = 1
+# 2: the red-flag screen (state["screen"]) runs before the lesion interview.
+STATE_VERSION = 2
 NOTICE = "This is decision support, not a diagnosis."
 LEVEL_LABEL = {1: "Emergency", 2: "Urgent", 3: "Soon", 4: "Routine"}
 _RISK_QUESTIONS = frozenset({"risk", "history", "immunosuppressed"})
@@ -37,6 +39,9 @@ class Turn:
     sources: list[dict[str, str]] = field(default_factory=list)
     reasons: list[str] = field(default_factory=list)
     finished: bool = False
+    # The red-flag screen question this turn asks, and the tap answers a client should offer.
+    question: str | None = None
+    choices: list[dict[str, str]] = field(default_factory=list)
 
 
 def _fresh_state() -> dict[str, Any]:
@@ -56,6 +61,7 @@ def _fresh_state() -> dict[str, Any]:
         "bot_turns": 0,
         "finished": False,
         "context_done": False,
+        "screen": screen.fresh_state(),
     }
 
 
@@ -87,9 +93,9 @@ class Engine:
         """First message: reads the upload's symptom text, then asks the first open question."""
         self._upgrade(state)
         intro = (
-            "Hello, I'm the SkinTriage assistant. I'll ask a few short questions about your "
-            "skin spot so that a nurse can decide how soon you should be seen. You can also ask "
-            f"me questions at any time. {NOTICE}"
+            "Hello, I'm the SkinTriage assistant. I'll ask a few short questions, first about "
+            "emergency signs and then about your skin spot, so that a nurse can decide how soon "
+            f"you should be seen. You can also ask me questions at any time. {NOTICE}"
         )
         noted, new_flags = self._read_context(state)
         if new_flags:
@@ -104,16 +110,36 @@ class Engine:
         """Process one patient message and return the bot's turn (state is updated in place)."""
         self._upgrade(state)
         context_flags = [] if state["context_done"] else self._read_context(state)[1]
-        text = (text or "").strip()[:2000]
+        # Unicode first: everything below reads the folded text (full-width, accents, look-alikes).
+        text = fold_text(text or "").strip()[:2000]
         question = nlu.is_question(text)
         personal = nlu.is_personal(text)
         # General knowledge questions ("what does bleeding mean?") describe no one's symptoms.
         describes_patient = personal or not question
         found = interview.extract_findings(text, self.today) if describes_patient else {}
-        new_flags = self._update_flags(state, text) if describes_patient else []
+        features = redflags.extract_features(text) if describes_patient else {}
+        new_flags = self._update_flags(state, text, features) if describes_patient else []
+
+        # The red-flag screen: a tap (or a plain yes / no typed) answers its pending question.
+        scr = state["screen"]
+        screen_pending = bool(scr["pending"]) and not state["finished"]
+        tapped: screen.Answer | None = None
+        screen_note = ""
+        if screen_pending:
+            q = screen.BY_ID[scr["pending"]]
+            tapped = screen.read_answer(text, q, found, features)
+            if tapped is not None:
+                question = False
+                final = screen.record(scr, q.id, tapped)
+                scr["pending"] = None
+                if tapped == "unsure":
+                    screen_note = q.if_still_unsure if final else "No problem."
+                new_flags += [c for c in self._apply_screen(state) if c not in new_flags]
 
         pending = state.get("pending")
-        understood = bool(found) or (state["finished"] and nlu.yes_no(text) is not None)
+        # A yes / no that answers something other than the screen question is still an answer.
+        said_yes_no = nlu.yes_no(text) is not None
+        understood = bool(found) or tapped is not None or ((state["finished"] or screen_pending) and said_yes_no)
         if pending and not (question and not found) and not new_flags:
             understood = self._apply_answer(state, pending, text, found) or understood
         self._merge(state, found)
@@ -139,9 +165,14 @@ class Engine:
 
         ack = interview.summarise_findings(found)
         body = self._continue(state)
+        if screen_note:
+            body = screen_note + "\n\n" + body
+        elif screen_pending and tapped is None and not state["red_flags"]:
+            # Typed details are kept, but the screen question is never skipped.
+            body = "Before we go on, please answer this quick safety question.\n\n" + body
         if ack:
             body = "Thank you, I noted: " + "; ".join(ack) + ".\n\n" + body
-        elif not body.startswith("Thank you"):
+        elif not body.startswith(("Thank you", "No problem")):
             body = "Thank you.\n\n" + body
         return self._finish_turn(state, body, "answer")
 
@@ -154,22 +185,47 @@ class Engine:
 
     def _read_context(self, state: dict[str, Any]) -> tuple[list[str], list[str]]:
         state["context_done"] = True
-        symptoms = (self.context.get("symptoms") or "").strip()
+        new_flags: list[str] = []
+        upload_screen = self.context.get("screen") or {}
+        if upload_screen:
+            # The upload form's screen answers: not asked again, except a "not sure".
+            screen.prefill(state["screen"], upload_screen)
+            new_flags += self._apply_screen(state)
+        symptoms = fold_text(self.context.get("symptoms") or "").strip()
         if not symptoms:
-            return [], []
+            return [], new_flags
         found = interview.extract_findings(symptoms, self.today)
         self._merge(state, found)
-        new_flags = self._update_flags(state, symptoms)
+        new_flags += [c for c in self._update_flags(state, symptoms) if c not in new_flags]
         return interview.summarise_findings(found), new_flags
 
-    def _update_flags(self, state: dict[str, Any], text: str) -> list[str]:
-        features = redflags.extract_features(text)
+    def _update_flags(self, state: dict[str, Any], text: str, features: Mapping[str, str] | None = None) -> list[str]:
+        if features is None:
+            features = redflags.extract_features(text)
         state["features"] = redflags.merge_features(state["features"], features)
         result = redflags.evaluate(state["features"])
-        state["needs_fever_check"] = result.needs_fever_check
-        new = [c for c in result.codes if c not in state["red_flags"]]
+        return self._raise_flags(state, result.codes, result.needs_fever_check)
+
+    def _raise_flags(self, state: dict[str, Any], codes: list[str], needs_fever_check: bool) -> list[str]:
+        state["needs_fever_check"] = needs_fever_check
+        new = [c for c in codes if c not in state["red_flags"]]
         state["red_flags"] = state["red_flags"] + new
         return new
+
+    def _apply_screen(self, state: dict[str, Any]) -> list[str]:
+        """Red flags and interview slots from the screen answers; returns the new flags."""
+        answers = state["screen"]["answers"]
+        self._merge(state, screen.slots_from(answers))
+        # A tapped fever or new medicine also joins the free-text features, so that a sign
+        # typed earlier ("a purple rash") and a tap ("yes" to fever) complete a rule together.
+        tapped = {"fever": answers.get("fever"), "new_drug": answers.get("new_medicine")}
+        state["features"] = redflags.merge_features(
+            state["features"], {k: "pos" for k, v in tapped.items() if v == "yes"}
+        )
+        result = redflags.evaluate(state["features"])
+        codes = screen.red_flags(answers)
+        codes += [c for c in result.codes if c not in codes]
+        return self._raise_flags(state, codes, result.needs_fever_check)
 
     def _merge(self, state: dict[str, Any], found: Mapping[str, Any]) -> None:
         slots = state["slots"]
@@ -226,10 +282,32 @@ class Engine:
     # ------------------------------------------------------------ composing replies
 
     def _judge(self, state: dict[str, Any]) -> interview.Judgement:
-        return interview.judge(state["slots"], state["red_flags"], self.context, redflags.RED_FLAGS)
+        concerns = screen.concerns(state["screen"]["answers"])
+        return interview.judge(state["slots"], state["red_flags"], self.context, redflags.RED_FLAGS, concerns)
 
     def _advance(self, state: dict[str, Any]) -> str:
         """Ask the next open question, or close the interview with urgency advice."""
+        scr = state["screen"]
+        if not scr["done"]:
+            q = screen.next_question(scr)
+            if q is not None:
+                scr["pending"] = q.id
+                # A state saved mid-interview by an older version must not read a tap as the
+                # answer to its lesion question as well.
+                state["pending"] = None
+                lead = ""
+                if not scr["introduced"]:
+                    scr["introduced"] = True
+                    lead = "First, a few quick safety questions. Tap Yes, No or Not sure, or type your answer.\n\n"
+                return lead + screen.question_text(scr, q)
+            scr["pending"] = None
+            scr["done"] = True
+            lead = (
+                "Thank you. Now a few questions about your skin spot."
+                if scr["introduced"]
+                else "You answered the safety questions with your photo. Now a few questions about your skin spot."
+            )
+            return lead + "\n\n" + self._advance(state)
         j = self._judge(state)
         q = interview.next_question(
             state["slots"],
@@ -323,6 +401,14 @@ class Engine:
         )
 
     def _not_understood(self, state: dict[str, Any]) -> str:
+        scr = state["screen"]
+        if scr["pending"] and not state["finished"]:
+            # A screen question is never skipped: it is asked again, with its tap answers.
+            q = screen.BY_ID[scr["pending"]]
+            return (
+                "Sorry, I didn't quite follow. Please tap Yes, No or Not sure (or type it).\n\n"
+                + screen.question_text(scr, q)
+            )
         if state["finished"] or not state.get("pending"):
             return (
                 "Sorry, I didn't quite follow that. You can ask me about skin conditions, "
@@ -353,6 +439,8 @@ class Engine:
         elif state["finished"]:
             self._report(state, self._judge(state))
             tail = f"Your current advice: {self._advice_line(state)}"
+        elif not state["screen"]["done"]:
+            tail = "Back to the safety questions: " + self._advance(state)
         elif state.get("pending") and not found:
             # Re-ask the pending question so the interview continues after the detour.
             tail = "Back to your spot: " + interview.QUESTIONS[state["pending"]].text
@@ -369,8 +457,10 @@ class Engine:
         if state["red_flags"]:
             state["finished"] = True
             state["pending"] = None
+            state["screen"]["pending"] = None
             self._report(state, j)
         state["bot_turns"] = state.get("bot_turns", 0) + 1
+        asking = state["screen"]["pending"] if not state["finished"] else None
         return Turn(
             reply=reply,
             state=state,
@@ -382,6 +472,8 @@ class Engine:
             # Until an urgency is reported, the reasons are the checklist items found so far.
             reasons=list(state["reasons"]) if state["urgency"] else interview.seven_point(state["slots"])[1],
             finished=bool(state["finished"]),
+            question=asking,
+            choices=[dict(c) for c in screen.CHOICES] if asking else [],
         )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -505,8 +505,12 @@ def judge(
     red_flags: list[str],
     context: Mapping[str, Any],
     flag_labels: Mapping[str, str],
+    concerns: Sequence[str] = (),
 ) -> Judgement:
-    """Urgency per TRIAGE.md: red flag > urgent (7-point 3+, bleeding growth, SCC risk) > soon."""
+    """Urgency per TRIAGE.md: red flag > urgent (7-point 3+, bleeding growth, SCC risk) > soon.
+
+    concerns are reasons for a human to look sooner (a red-flag question left "not sure").
+    """
     score, score_reasons = seven_point(slots)
     if red_flags:
         return Judgement("emergency", 1, score, [f"Emergency sign: {flag_labels.get(c, c)}" for c in red_flags])
@@ -540,6 +544,7 @@ def judge(
         soon.append("Other skin symptoms or a new medicine that a clinician should review")
     if top in _SOON_CLASSES:
         soon.append(f"The photo check suggested {_SOON_CLASSES[top]} is possible")
+    soon.extend(concerns)
     if soon:
         return Judgement("soon", 3, score, soon + score_reasons)
 

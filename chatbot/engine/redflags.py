@@ -7,12 +7,13 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 
 from .nlu import Polarity, normalise, polarity, rx
+from .textnorm import fold_text
 
 # Codes shared with the triage service; the texts explain a flag to patient and nurse.
 RED_FLAGS: dict[str, str] = {
     "widespread_blistering": "blistering or peeling skin, or sores in the mouth, eyes or genitals",
     "erythroderma": "red skin over most of the body",
-    "non_blanching_rash_fever": "a rash that does not fade under pressure, with fever or feeling unwell",
+    "non_blanching_rash_fever": "a rash that does not fade under pressure",
     "eczema_herpeticum": "painful clustered blisters or sores on eczema",
     "spreading_infection": "hot, painful redness that is spreading, with fever or feeling unwell",
     "drug_reaction_fever": "a rash with fever or swelling after starting a new medicine",
@@ -263,7 +264,8 @@ class FlagResult:
 
 def extract_features(text: str) -> dict[str, Polarity]:
     """Polarity of every red-flag feature mentioned in the message."""
-    t = normalise(text)
+    # Unicode first: full-width, accented or look-alike letters must not hide a red flag.
+    t = normalise(fold_text(text))
     found: dict[str, Polarity] = {}
     for name, pattern in FEATURES.items():
         p = polarity(t, pattern)

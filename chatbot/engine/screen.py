@@ -1,0 +1,346 @@
+"""The red-flag screen: TRIAGE.md's emergency discriminators as yes / no / not sure taps.
+
+Free text can be misread however many phrasings a word list holds; a tapped answer cannot. The
+screen is asked at the start of every conversation (and on the upload form) and its answers map
+to the same red-flag codes as the free-text detector (triage.policy.RED_FLAG_LABELS). The
+questions and the rules are tables below so that a clinician can review them row by row.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Literal
+
+from . import nlu
+from .textnorm import fold_text
+
+Answer = Literal["yes", "no", "unsure"]
+ANSWERS: tuple[Answer, ...] = ("yes", "no", "unsure")
+
+
+@dataclass(frozen=True)
+class ScreenQuestion:
+    """One discriminator: its words, the check offered after "not sure", and what it fills."""
+
+    id: str
+    # The patient-facing question (one sign, answerable by a tap).
+    text: str
+    # A concrete check asked once after "not sure": never skipped, never guessed.
+    follow_up: str
+    # Said when the patient is still not sure after the check.
+    if_still_unsure: str
+    # How a nurse reads an open answer ("Not sure about ...").
+    short: str
+    # The upload form's line under "Right now, do you have any of these?".
+    form_label: str
+    # Interview slots (interview.SLOTS) a yes / no answer settles, so they are not asked again.
+    slots: tuple[str, ...] = ()
+    # An answer still "not sure" after the check is a reason for a nurse to look sooner.
+    doubt_is_concern: bool = True
+    # Red-flag features (redflags.FEATURES) that, stated positively in a typed reply to this
+    # question, count as "yes". Only combiners: a misread here can never raise a flag alone.
+    typed_yes: tuple[str, ...] = ()
+    source: str = ""
+
+
+QUESTIONS: tuple[ScreenQuestion, ...] = (
+    ScreenQuestion(
+        id="fever",
+        text="Do you have a fever, or do you feel very unwell?",
+        follow_up=(
+            "Let's check: do you feel hot or shivery, or have you measured a temperature above "
+            "38 °C? Feeling very unwell also counts (for example very drowsy, confused, or too "
+            "weak to get up)."
+        ),
+        if_still_unsure=(
+            "That's fine. If you start to feel hot, shivery or very unwell, tell me or call your emergency number."
+        ),
+        short="fever or feeling very unwell",
+        form_label="Fever, or feeling very unwell",
+        slots=("fever_unwell",),
+        doubt_is_concern=False,
+        typed_yes=("fever", "unwell"),
+        source="TRIAGE.md: fever with a non-blanching rash, spreading redness, eczema sores or a new drug",
+    ),
+    ScreenQuestion(
+        id="blistering",
+        text=(
+            "Is your skin blistering or peeling over a large area, or do you have sores in your "
+            "mouth, eyes or genitals?"
+        ),
+        follow_up=(
+            "Let's check: look over your skin and inside your mouth. Are there blisters or "
+            "peeling patches larger than the palm of your hand, or painful sores on your lips, "
+            "in your mouth, in your eyes or on your genitals?"
+        ),
+        if_still_unsure=(
+            "If blisters or peeling spread, or sores appear in your mouth or eyes, this is an "
+            "emergency: call your emergency number."
+        ),
+        short="blistering or peeling skin, or mouth, eye or genital sores",
+        form_label="Blistering or peeling skin over a large area, or sores in the mouth, eyes or genitals",
+        source="TRIAGE.md: widespread blistering or peeling skin, mouth/eye/genital sores (SJS/TEN)",
+    ),
+    ScreenQuestion(
+        id="glass_test",
+        text="Do you have a rash that does not fade when you press a glass on it?",
+        follow_up=(
+            "You can check this now: press the side of a clear drinking glass firmly against the "
+            "rash and look through the glass. If you can still see the spots, the rash does not "
+            "fade. If you have no rash, answer No. Does the rash stay visible under the glass?"
+        ),
+        if_still_unsure=(
+            "If you cannot tell, please treat it as serious: if the spots do not fade or you "
+            "feel unwell, call your emergency number now."
+        ),
+        short="a rash that does not fade under a pressed glass",
+        form_label="A rash that does not fade when a glass is pressed on it",
+        source="TRIAGE.md: a rash that does not fade under a pressed glass (petechiae or purpura); "
+        "the glass test alone warrants emergency care (meningococcal disease can show the rash "
+        "before the fever)",
+    ),
+    ScreenQuestion(
+        id="spreading",
+        text=("Is there redness that is spreading fast and is hot and painful, or a red line spreading from a wound?"),
+        follow_up=(
+            "Let's check: compare the redness with how it looked a few hours ago (drawing round "
+            "its edge with a pen helps you see it later). Is it getting bigger quickly, is the "
+            "skin hot and painful to touch, or is there a red streak running from a cut or wound?"
+        ),
+        if_still_unsure=(
+            "Draw round the edge of the redness with a pen. If it spreads past the line, or you "
+            "get a fever or feel shivery, call your emergency number."
+        ),
+        short="fast-spreading hot, painful redness or a red line from a wound",
+        form_label="Redness spreading fast that is hot and painful, or a red line spreading from a wound",
+        slots=("widespread",),
+        source="TRIAGE.md: rapidly spreading, hot, painful redness with fever (cellulitis)",
+    ),
+    ScreenQuestion(
+        id="new_medicine",
+        text="Have you started a new medicine in the last 8 weeks?",
+        follow_up=(
+            "This includes tablets, capsules, antibiotics, injections and medicines bought "
+            "without a prescription, started or changed in the last 8 weeks. Have you started any?"
+        ),
+        if_still_unsure="Please bring a list of your medicines when you see the nurse or doctor.",
+        short="a new medicine in the last 8 weeks",
+        form_label="A new medicine started in the last 8 weeks",
+        slots=("new_medicine",),
+        doubt_is_concern=False,
+        typed_yes=("new_drug",),
+        source="TRIAGE.md: rash with fever and swelling weeks after starting a drug (DRESS), SJS/TEN",
+    ),
+    ScreenQuestion(
+        id="bleeding",
+        text=(
+            "Is it bleeding and not stopping after 10 minutes of firm pressure, or bleeding while "
+            "you take a blood thinner (such as warfarin, apixaban or rivaroxaban)?"
+        ),
+        follow_up=(
+            "Let's check: press firmly on it with a clean cloth for 10 minutes without lifting "
+            "to look. Is it still bleeding after that, or is it bleeding while you take a blood "
+            "thinner?"
+        ),
+        if_still_unsure=(
+            "Keep pressing firmly with a clean cloth. If it is still bleeding after 10 minutes, "
+            "call your emergency number."
+        ),
+        short="bleeding that will not stop, or bleeding on blood thinners",
+        form_label="Bleeding that will not stop after 10 minutes of firm pressure, or bleeding while on blood thinners",
+        source="TRIAGE.md: a lesion bleeding heavily that will not stop",
+    ),
+)
+BY_ID: dict[str, ScreenQuestion] = {q.id: q for q in QUESTIONS}
+# The upload form's and the upload API's field per question: screen_fever, screen_glass_test, ...
+UPLOAD_FIELDS: dict[str, str] = {f"screen_{q.id}": q.id for q in QUESTIONS}
+
+
+@dataclass(frozen=True)
+class Rule:
+    """A red flag the screen raises: every sign in all_yes, plus one of any_of when given."""
+
+    code: str
+    all_yes: tuple[str, ...]
+    any_of: tuple[str, ...] = ()
+    # An unresolved "not sure" (after the follow-up check) on any_of counts as present: for
+    # these signs waiting is the dangerous error.
+    doubt_counts: bool = False
+    source: str = ""
+
+
+RULES: tuple[Rule, ...] = (
+    Rule("widespread_blistering", ("blistering",), source="TRIAGE.md: SJS/TEN"),
+    Rule("non_blanching_rash_fever", ("glass_test",), source="TRIAGE.md: non-blanching rash"),
+    Rule(
+        "spreading_infection",
+        ("spreading",),
+        any_of=("fever",),
+        doubt_counts=True,
+        source="TRIAGE.md: rapidly spreading, hot, painful redness with fever",
+    ),
+    Rule(
+        "drug_reaction_fever",
+        ("new_medicine",),
+        any_of=("fever", "blistering", "glass_test"),
+        source="TRIAGE.md: rash with fever weeks after starting a drug (DRESS); blistering after "
+        "a new medicine (SJS/TEN)",
+    ),
+    Rule("uncontrolled_bleeding", ("bleeding",), source="TRIAGE.md: bleeding that will not stop"),
+)
+
+# What a tapped (or typed) answer may say, after fold_text and lower-casing. English and Spanish;
+# the buttons send the first English form.
+TAPS: dict[str, Answer] = {
+    "yes": "yes",
+    "y": "yes",
+    "yeah": "yes",
+    "yep": "yes",
+    "yup": "yes",
+    "si": "yes",
+    "no": "no",
+    "n": "no",
+    "nope": "no",
+    "nah": "no",
+    "not sure": "unsure",
+    "unsure": "unsure",
+    "i'm not sure": "unsure",
+    "i am not sure": "unsure",
+    "don't know": "unsure",
+    "i don't know": "unsure",
+    "dunno": "unsure",
+    "no se": "unsure",
+    "no lo se": "unsure",
+    "no estoy seguro": "unsure",
+    "no estoy segura": "unsure",
+    "quizas": "unsure",
+    "tal vez": "unsure",
+}
+CHOICES: tuple[dict[str, str], ...] = (
+    {"value": "yes", "label": "Yes"},
+    {"value": "no", "label": "No"},
+    {"value": "not sure", "label": "Not sure"},
+)
+# A typed reply of at most this many words that reads as yes / no / not sure answers the screen
+# question ("I don't think so"); a longer one must lead with the answer ("no, but it itches").
+_SHORT_REPLY_WORDS = 5
+
+
+def fresh_state() -> dict[str, Any]:
+    """The screen's part of a conversation state (JSON-serialisable)."""
+    # answers: id -> "yes" | "no" | "unsure" (unsure only once its follow-up was asked too).
+    # doubted: ids answered "not sure" once, whose follow-up check is asked next.
+    return {"answers": {}, "doubted": [], "pending": None, "introduced": False, "done": False}
+
+
+def next_question(screen: Mapping[str, Any]) -> ScreenQuestion | None:
+    """The question to ask now (its follow-up if it was doubted), or None when all are answered."""
+    for q in QUESTIONS:
+        if q.id not in screen["answers"]:
+            return q
+    return None
+
+
+def question_text(screen: Mapping[str, Any], q: ScreenQuestion) -> str:
+    return q.follow_up if q.id in screen["doubted"] else q.text
+
+
+def _clean(text: str) -> str:
+    t = nlu.normalise(fold_text(text))
+    return re.sub(r"[\s.!,;:?]+$", "", re.sub(r"^[\s.!,;:]+", "", t)).strip()
+
+
+def read_answer(
+    text: str, q: ScreenQuestion, findings: Mapping[str, Any], features: Mapping[str, str]
+) -> Answer | None:
+    """The patient's reply read as the answer to q, or None when it answers something else.
+
+    findings and features are what the interview and the red-flag detector read in the same
+    reply; a reply that says more than yes / no (and does not lead with it) is not taken as an
+    answer, so "I have a rash" is never a "yes" to "do you have a fever?".
+    """
+    t = _clean(text)
+    if t in TAPS:
+        return TAPS[t]
+    if any(features.get(f) == "pos" for f in q.typed_yes):
+        return "yes"
+    yn = nlu.yes_no(t)
+    # "Does a biopsy hurt?" opens like "does" (yes) but asks something: it is no answer.
+    if yn is None or nlu.starts_as_question(t):
+        return None
+    if nlu.leads_with_bare_yes_no(t):
+        return yn
+    other = [slot for slot in findings if slot not in q.slots]
+    others_positive = [f for f, p in features.items() if p == "pos" and f not in q.typed_yes]
+    if len(t.split()) <= _SHORT_REPLY_WORDS and not other and not others_positive:
+        return yn
+    return None
+
+
+def record(screen: dict[str, Any], qid: str, answer: Answer) -> bool:
+    """Store an answer; True when it is final, False when a "not sure" earns the follow-up."""
+    if answer == "unsure" and qid not in screen["doubted"]:
+        screen["doubted"].append(qid)
+        return False
+    screen["answers"][qid] = answer
+    return True
+
+
+def prefill(screen: dict[str, Any], answers: Mapping[str, str]) -> None:
+    """Take the upload form's answers: yes / no are final; "not sure" is checked in the chat."""
+    for q in QUESTIONS:
+        value = answers.get(q.id)
+        if value in ("yes", "no"):
+            screen["answers"].setdefault(q.id, value)
+        elif value == "unsure" and q.id not in screen["doubted"]:
+            screen["doubted"].append(q.id)
+
+
+def red_flags(answers: Mapping[str, str]) -> list[str]:
+    """Red-flag codes implied by the screen answers (the RULES table, in order, no repeats)."""
+    codes: list[str] = []
+    for rule in RULES:
+        if not all(answers.get(q) == "yes" for q in rule.all_yes):
+            continue
+        accepted = ("yes", "unsure") if rule.doubt_counts else ("yes",)
+        if rule.any_of and not any(answers.get(q) in accepted for q in rule.any_of):
+            continue
+        if rule.code not in codes:
+            codes.append(rule.code)
+    return codes
+
+
+def slots_from(answers: Mapping[str, str]) -> dict[str, Any]:
+    """Interview slots the screen settles (True / False, None for an unresolved doubt)."""
+    value = {"yes": True, "no": False, "unsure": None}
+    slots: dict[str, Any] = {}
+    for q in QUESTIONS:
+        if q.id in answers:
+            for slot in q.slots:
+                slots[slot] = value[answers[q.id]]
+    # "Widespread" in the interview also means blistering, peeling or mouth sores: it is only
+    # ruled out when both of those screen questions were answered no.
+    if answers.get("spreading") == "no" and answers.get("blistering") != "no":
+        slots.pop("widespread", None)
+    return slots
+
+
+def concerns(answers: Mapping[str, str]) -> list[str]:
+    """Reasons a nurse should look sooner: dangerous signs the patient could not rule out."""
+    return [f"Not sure about {q.short}" for q in QUESTIONS if answers.get(q.id) == "unsure" and q.doubt_is_concern]
+
+
+def validate(answers: Mapping[str, Any]) -> dict[str, Answer]:
+    """A clean {question id: answer} dict; raises ValueError naming a bad id or value."""
+    clean: dict[str, Answer] = {}
+    for key, value in answers.items():
+        if key not in BY_ID:
+            raise ValueError(f"unknown screen question {key!r}")
+        if value in (None, ""):
+            continue
+        if value not in ANSWERS:
+            raise ValueError(f"answer {value!r} to {key!r} must be one of {', '.join(ANSWERS)}")
+        clean[key] = value
+    return clean
