@@ -12,7 +12,8 @@ from chatbot import selectors, services
 from chatbot.access import conversation_for_user
 from chatbot.models import Message
 from diagnosis.access import submission_for_user
-from portal.api_common import ChatThrottle, IsPatient
+from portal.api_common import IsPatient
+from portal.ratelimits import ChatThrottle, ConversationThrottle
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -75,6 +76,7 @@ def _own_conversation(request, conversation_id):
 
 class ConversationListApi(APIView):
     permission_classes = [IsPatient]
+    throttle_classes = [ConversationThrottle]
 
     @extend_schema(request=StartSerializer, responses={201: ConversationSerializer})
     def post(self, request):

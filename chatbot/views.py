@@ -10,6 +10,7 @@ from django.views.decorators.http import require_GET, require_POST
 from chatbot import selectors, services
 from chatbot.access import conversation_for_user
 from diagnosis.access import submission_for_user
+from portal.ratelimits import limit_retry_after, too_many_requests
 
 
 def _patient_only(request: HttpRequest) -> None:
@@ -29,6 +30,8 @@ def chat_list(request: HttpRequest) -> HttpResponse:
 @require_POST
 def chat_start(request: HttpRequest) -> HttpResponse:
     _patient_only(request)
+    if retry_after := limit_retry_after(request, scope="conversation"):
+        return too_many_requests(request, retry_after)
     submission = None
     if request.POST.get("submission"):
         submission = submission_for_user(request.user, request.POST["submission"])
@@ -55,6 +58,9 @@ def chat_send(request: HttpRequest, conversation_id: int) -> HttpResponse:
     _patient_only(request)
     conversation = conversation_for_user(request.user, conversation_id)
     text = (request.POST.get("text") or "").strip()[:2000]
+    # The same per-user counter as the API's messages endpoint.
+    if text and (retry_after := limit_retry_after(request, scope="chat")):
+        return too_many_requests(request, retry_after)
     if text:
         services.conversation_reply(conversation=conversation, text=text)
     return redirect("chatbot:chat", conversation_id=conversation.pk)

@@ -13,7 +13,7 @@ from diagnosis import presenters, selectors, services
 from diagnosis.access import submission_for_user
 from diagnosis.images import ImageRejected
 from diagnosis.models import DIAMETER_MM_MAX, DIAMETER_MM_MIN, SYMPTOM_QUESTIONS, Disease, Prediction, Submission
-from portal.api_common import UploadThrottle
+from portal.ratelimits import UploadThrottle
 
 
 def _answer_field(question: str) -> serializers.ChoiceField:

@@ -12,6 +12,7 @@ from diagnosis.access import submission_for_user
 from diagnosis.forms import UploadForm
 from diagnosis.images import ImageRejected, thumbnail_jpeg
 from diagnosis.models import Submission
+from portal.ratelimits import limit_retry_after, too_many_requests
 
 
 def _patient_only(request: HttpRequest) -> None:
@@ -24,6 +25,9 @@ def _patient_only(request: HttpRequest) -> None:
 def upload(request: HttpRequest) -> HttpResponse:
     _patient_only(request)
     form = UploadForm(request.POST or None, request.FILES or None)
+    # The same per-user counter as the API's: counted before anything is read or stored.
+    if request.method == "POST" and (retry_after := limit_retry_after(request, scope="upload")):
+        return too_many_requests(request, retry_after)
     if request.method == "POST" and form.is_valid():
         try:
             submission = services.submission_create(patient=request.user, **form.cleaned_data)

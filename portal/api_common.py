@@ -1,15 +1,10 @@
-"""Shared API pieces: the JSON parser, role permissions and per-user throttles whose rates come from env vars."""
-
-import logging
+"""Shared API pieces: the JSON parser, role permissions, pagination; throttles live in portal.ratelimits."""
 
 from django.utils.translation import gettext as _
 from rest_framework.exceptions import ParseError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser
 from rest_framework.permissions import BasePermission
-from rest_framework.throttling import UserRateThrottle
-
-log = logging.getLogger(__name__)
 
 
 class SafeJSONParser(JSONParser):
@@ -39,32 +34,6 @@ class CanTriage(BasePermission):
 
     def has_permission(self, request, view):
         return bool(request.user and request.user.is_authenticated and request.user.can_triage)
-
-
-class _WriteThrottle(UserRateThrottle):
-    """Counts only writes (POST); reading results and polling is never throttled.
-
-    The counters live in the shared cache (Redis when scaled). If that cache is down the request
-    is let through: refusing every patient's upload because a rate counter is unreachable would
-    be worse than briefly not counting.
-    """
-
-    def allow_request(self, request, view):
-        if request.method != "POST":
-            return True
-        try:
-            return super().allow_request(request, view)
-        except Exception as exc:  # redis.ConnectionError, TimeoutError, ...
-            log.warning("rate limit not checked, cache unavailable: %s", exc)
-            return True
-
-
-class UploadThrottle(_WriteThrottle):
-    scope = "upload"
-
-
-class ChatThrottle(_WriteThrottle):
-    scope = "chat"
 
 
 class Pagination(PageNumberPagination):

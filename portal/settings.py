@@ -128,7 +128,19 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "accounts/locked_out.html"
-AXES_IPWARE_PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+# PROXY_COUNT is how many reverse proxies stand in front of Django. Each appends the address it
+# was reached from to X-Forwarded-For, so the client is the PROXY_COUNT-th entry from the right;
+# entries further left are whatever the client sent and are ignored. django-ipware counts only
+# the hops listed after the client, hence the minus one; non-strict so that a forged prefix
+# does not drop the request back to the proxy's own address.
+PROXY_COUNT = env.int("PROXY_COUNT", default=0)
+if PROXY_COUNT:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    AXES_IPWARE_PROXY_COUNT = PROXY_COUNT - 1
+    AXES_IPWARE_PROXY_ORDER = "left-most"
+    IPWARE_STRICT = False
+else:
+    AXES_IPWARE_META_PRECEDENCE_ORDER = ("REMOTE_ADDR",)
 
 # --- E-mail (console by default; SMTP via EMAIL_URL, e.g. smtp+tls://user:pass@host:587) ------
 _email = env.email_url("EMAIL_URL", default="consolemail://")
@@ -201,7 +213,9 @@ if REDIS_URL:
 else:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            # Django's file cache with add and incr locked across processes: rate counters stay
+            # exact with several web workers (portal.cache).
+            "BACKEND": "portal.cache.LockedFileBasedCache",
             "LOCATION": str(DATA_DIR / "cache"),
         }
     }
@@ -259,11 +273,18 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "portal.api_common.Pagination",
     "PAGE_SIZE": env.int("API_PAGE_SIZE", default=20),
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
-    "DEFAULT_THROTTLE_RATES": {
-        "upload": env.str("UPLOAD_RATE", default="30/h"),
-        "chat": env.str("CHAT_RATE", default="120/h"),
-        "auth": env.str("AUTH_RATE", default="30/m"),
-    },
+}
+
+# --- Rate limits (portal.ratelimits: django-ratelimit on the cache above, web and API alike) ---
+RATE_LIMITS = {
+    # Per user: uploads and chat messages, counted together across web pages and API.
+    "upload": env.str("UPLOAD_RATE", default="30/h"),
+    "chat": env.str("CHAT_RATE", default="120/h"),
+    "conversation": env.str("CONVERSATION_RATE", default="30/h"),
+    # Per client address, and per username or e-mail address: register, token, password reset.
+    "auth": env.str("AUTH_RATE", default="30/m"),
+    # Reset mails to one address: each is a real e-mail in someone's inbox.
+    "reset_email": env.str("RESET_EMAIL_RATE", default="5/h"),
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "SkinTriage API",

@@ -129,10 +129,8 @@ def test_script_in_a_chat_message_is_shown_escaped(client, patient_alice):
     assert "&lt;script&gt;alert" in page
 
 
-def test_chat_messages_are_rate_limited_per_user_with_retry_after(api_as, patient_alice, patient_bob, monkeypatch):
-    from portal.api_common import ChatThrottle
-
-    monkeypatch.setattr(ChatThrottle, "THROTTLE_RATES", {**ChatThrottle.THROTTLE_RATES, "chat": "2/m"})
+def test_chat_messages_are_rate_limited_per_user_with_retry_after(api_as, patient_alice, patient_bob, settings):
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "chat": "2/m"}
     client = api_as(patient_alice)
     conv = client.post(C, {}, format="json").json()
     codes = [client.post(f"{C}{conv['id']}/messages/", {"text": "3 weeks"}, format="json") for _ in range(3)]

@@ -135,11 +135,9 @@ def test_media_is_not_served_on_any_public_url(client, alice_submission):
         assert client.get(url).status_code == 404
 
 
-def test_upload_rate_limit_answers_429_with_retry_after(api_as, patient_alice, monkeypatch):
-    from portal.api_common import UploadThrottle
-
-    # The rate normally comes from UPLOAD_RATE; the class attribute is what DRF reads.
-    monkeypatch.setattr(UploadThrottle, "THROTTLE_RATES", {**UploadThrottle.THROTTLE_RATES, "upload": "2/h"})
+def test_upload_rate_limit_answers_429_with_retry_after(api_as, patient_alice, settings):
+    # The rate normally comes from UPLOAD_RATE.
+    settings.RATE_LIMITS = {**settings.RATE_LIMITS, "upload": "2/h"}
     client = api_as(patient_alice)
     codes = [client.post(URL, {"image": upload_file()}, format="multipart").status_code for _ in range(3)]
     assert codes == [202, 202, 429]

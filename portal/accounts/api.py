@@ -5,12 +5,14 @@ from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
+from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.accounts import services
 from portal.accounts.models import User
+from portal.ratelimits import limit_retry_after
 
 
 class RegisterSerializer(serializers.Serializer):
@@ -24,9 +26,18 @@ class RegisterSerializer(serializers.Serializer):
         return value
 
 
+def _auth_limit(request, *, username: str = "") -> None:
+    """Count one anonymous account request per client address (and per username); 429 over the limit."""
+    waits = [limit_retry_after(request, scope="auth", by="ip")]
+    if username:
+        waits.append(limit_retry_after(request, scope="auth", by="value", value=username))
+    waits = [w for w in waits if w]
+    if waits:
+        raise Throttled(wait=max(waits))
+
+
 class RegisterApi(APIView):
     permission_classes = [AllowAny]
-    throttle_scope = "auth"
 
     @extend_schema(
         request=RegisterSerializer,
@@ -37,6 +48,7 @@ class RegisterApi(APIView):
         },
     )
     def post(self, request):
+        _auth_limit(request)
         serializer = RegisterSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
         try:
@@ -52,12 +64,13 @@ class RegisterApi(APIView):
 class TokenApi(APIView):
     permission_classes = [AllowAny]
     authentication_classes = []
-    throttle_scope = "auth"
 
     @extend_schema(
         request=AuthTokenSerializer, responses={200: inline_serializer("Token", {"token": serializers.CharField()})}
     )
     def post(self, request):
+        username = request.data.get("username") if hasattr(request.data, "get") else None
+        _auth_limit(request, username=username if isinstance(username, str) else "")
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
         token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])

@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.contrib.auth import login, logout
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,12 +11,16 @@ from django.views.decorators.http import require_http_methods
 
 from portal.accounts import services
 from portal.accounts.forms import DeleteAccountForm, ProfileForm, SignUpForm
+from portal.ratelimits import limit_retry_after, too_many_requests
 
 
 @require_http_methods(["GET", "POST"])
 def signup(request: HttpRequest) -> HttpResponse:
     if request.user.is_authenticated:
         return redirect("home")
+    # One per-address counter with the API's register and token endpoints.
+    if request.method == "POST" and (retry_after := limit_retry_after(request, scope="auth", by="ip")):
+        return too_many_requests(request, retry_after)
     form = SignUpForm(request.POST or None)
     if request.method == "POST" and form.is_valid():
         user = form.save()
@@ -23,6 +28,20 @@ def signup(request: HttpRequest) -> HttpResponse:
         messages.success(request, _("Welcome! Your account is ready."))
         return redirect("home")
     return render(request, "accounts/signup.html", {"form": form})
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's reset page, limited per client address and per e-mail address (each is a real mail)."""
+
+    def form_valid(self, form):
+        email = form.cleaned_data["email"]
+        waits = [
+            limit_retry_after(self.request, scope="auth", by="ip"),
+            limit_retry_after(self.request, scope="reset_email", by="value", value=email),
+        ]
+        if retry_after := max((w for w in waits if w), default=None):
+            return too_many_requests(self.request, retry_after)
+        return super().form_valid(form)
 
 
 @login_required
