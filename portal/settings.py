@@ -296,6 +296,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # One name for the yes / no / unsure answers every question field shares.
+    "ENUM_NAME_OVERRIDES": {"AnswerEnum": "diagnosis.models.Submission.Answer"},
 }
 
 CRISPY_ALLOWED_TEMPLATE_PACKS = "bootstrap5"
