@@ -78,8 +78,8 @@ def sample_images(rng: np.random.Generator) -> tuple[Image.Image, Image.Image, d
     upload stores it; synthetic stand-ins when ``../shared`` is absent."""
     from ml import upload
     from ml.context import pad_context
+    from ml.training.data import split_rows as rows
     from ml.training.paths import data_dir, phone_data_dir
-    from ml.training.product import rows
 
     try:
         prow = rows(phone_data_dir(), "test")[0]

@@ -154,6 +154,12 @@ def blend_probabilities(main: np.ndarray, second: np.ndarray, blend: float) -> n
     return e / e.sum(axis=-1, keepdims=True)
 
 
+def detector_probability(feats: np.ndarray, mean, scale, coef, intercept) -> np.ndarray:
+    """P(dermoscopic) of the photo-kind detector for pooled features (one row or many)."""
+    z = ((np.asarray(feats, dtype=np.float64) - mean) / scale) @ coef + intercept
+    return 1.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+
 def _softmax(z: np.ndarray) -> np.ndarray:
     e = np.exp(z - z.max())
     return e / e.sum()
@@ -299,9 +305,7 @@ class Classifier:
         "dermatoscope?" answer decides only inside the detector's unsure band."""
         if self._detector is None or feats is None:
             return "dermoscopic", None
-        mean, scale, coef, intercept = self._detector
-        z = float(((feats.astype(np.float64) - mean) / scale) @ coef + intercept)
-        p = float(1.0 / (1.0 + np.exp(-np.clip(z, -50, 50))))
+        p = float(detector_probability(feats, *self._detector))
         lo, hi = self.kind_hint_band
         if "dermoscope" in context and lo <= p <= hi:
             return ("dermoscopic" if context["dermoscope"] else "clinical"), p

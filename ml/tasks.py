@@ -24,18 +24,20 @@ def _load_model_after_fork(**kwargs) -> None:
         log.error("model not loaded at start: %s", exc)
 
 
-@shared_task(
-    name="ml.tasks.classify_submission",
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(DatabaseError, InterfaceError, OSError),
-    retry_backoff=2,
-    retry_backoff_max=30,
-    max_retries=3,
-    soft_time_limit=30,
-    time_limit=45,
-)
+# Both photo tasks: redelivered if a worker dies mid-task, retried on database/file errors.
+_PHOTO_TASK = {
+    "bind": True,
+    "acks_late": True,
+    "reject_on_worker_lost": True,
+    "autoretry_for": (DatabaseError, InterfaceError, OSError),
+    "retry_backoff": 2,
+    "retry_backoff_max": 30,
+    "soft_time_limit": 30,
+    "time_limit": 45,
+}
+
+
+@shared_task(name="ml.tasks.classify_submission", max_retries=3, **_PHOTO_TASK)
 def classify_submission(self, submission_id: int) -> str:
     """Gate, classify and triage one submission. Safe to run twice: a final one is skipped."""
     from diagnosis import services as diagnosis
@@ -85,18 +87,7 @@ def classify_submission(self, submission_id: int) -> str:
         return "failed"
 
 
-@shared_task(
-    name="ml.tasks.rescore_submission",
-    bind=True,
-    acks_late=True,
-    reject_on_worker_lost=True,
-    autoretry_for=(DatabaseError, InterfaceError, OSError),
-    retry_backoff=2,
-    retry_backoff_max=30,
-    max_retries=5,
-    soft_time_limit=30,
-    time_limit=45,
-)
+@shared_task(name="ml.tasks.rescore_submission", max_retries=5, **_PHOTO_TASK)
 def rescore_submission(self, submission_id: int) -> str:
     """Re-run the model on an open case's photo with the patient's current answers.
 

@@ -23,7 +23,7 @@ from ml.inference import Classifier, find_model_dir
 from ml.training import metrics as M
 from ml.training.card import read_card, write_card
 from ml.training.card_md import write_markdown
-from ml.training.data import LABELS, MALIGNANT
+from ml.training.data import LABELS, MALIGNANT, split_rows
 from ml.training.paths import MODELS_DIR, data_dir
 
 
@@ -104,7 +104,7 @@ def product_metrics(results: list, y: np.ndarray, contexts: list[dict], refused:
     probs = np.array([[r.probabilities[c] for c in LABELS] for r in results])
     pred = probs.argmax(1)
     mel = LABELS.index("melanoma")
-    flagged = {c: np.array([c in r.flagged for r in results]) for c in ("melanoma", "squamous_cell_carcinoma")}
+    mel_flagged = np.array(["melanoma" in r.flagged for r in results])
     levels = np.array(
         [
             policy.assess(
@@ -128,8 +128,8 @@ def product_metrics(results: list, y: np.ndarray, contexts: list[dict], refused:
         "balanced_accuracy_classes": [LABELS[i] for i in present],
         "top3_accuracy": M.top_k_accuracy(probs, y, 3),
         "per_class": {k: v for k, v in per_class(y, pred).items() if v["support"]},
-        "melanoma_sensitivity_at_threshold": float(flagged["melanoma"][y == mel].mean()) if np.any(y == mel) else None,
-        "melanoma_specificity_at_threshold": float((~flagged["melanoma"])[y != mel].mean()),
+        "melanoma_sensitivity_at_threshold": float(mel_flagged[y == mel].mean()) if np.any(y == mel) else None,
+        "melanoma_specificity_at_threshold": float((~mel_flagged)[y != mel].mean()),
         "melanoma_n": int(np.sum(y == mel)),
         "malignant_vs_benign_roc_auc": float(roc_auc_score(cancer, probs[:, mal].sum(1))),
         "ece": M.ece(probs, y, 15),
@@ -156,10 +156,9 @@ def product_metrics(results: list, y: np.ndarray, contexts: list[dict], refused:
 def run_benchmark(clf: Classifier, root: Path, split: str, kind: str, with_answers: bool) -> dict:
     from ml.context import pad_context
     from ml.gate import check_image
-    from ml.training.product import rows as split_rows_of
     from ml.training.product import stored_image
 
-    sel = split_rows_of(root, split)
+    sel = split_rows(root, split)
     y = np.array([LABELS.index(r["label"]) for r in sel])
     img_results, ctx_results, refused, contexts = [], [], [], []
     for r in sel:

@@ -25,18 +25,20 @@ from __future__ import annotations
 
 import argparse
 import json
+from collections import Counter
 from pathlib import Path
 
 import numpy as np
 
 from ml import context as C
-from ml.inference import Classifier, blend_probabilities, find_model_dir, ood_score
+from ml.inference import Classifier, blend_probabilities, detector_probability, find_model_dir, ood_score
 from ml.labels import LABELS, MALIGNANT
 from ml.training import metrics as M
 from ml.training.card import DATA, INTENDED_USE, LIMITS, read_card, write_card
+from ml.training.data import split_rows as rows
 from ml.training.ood import OOD_QUANTILE, card_entry, ood_bank
 from ml.training.paths import data_dir, phone_data_dir
-from ml.training.product import raw_outputs, rows
+from ml.training.product import raw_outputs
 from triage import policy
 
 N = len(LABELS)
@@ -325,7 +327,7 @@ def main(argv: list[str] | None = None) -> dict:
     # among the cuts that keep each kind's benign level-2 share near LOAD_CAP (a dermoscopic photo
     # routed to the phone head meets the phone thresholds)
     p_det = {
-        k: 1 / (1 + np.exp(-(((R[k, "val"]["feats"] - det_mean) / det_scale) @ det.coef_[0] + det.intercept_[0])))
+        k: detector_probability(R[k, "val"]["feats"], det_mean, det_scale, det.coef_[0], det.intercept_[0])
         for k in ("d", "c")
     }
     r_va_cv = answer_ratio(ans, x_va)
@@ -387,12 +389,7 @@ def main(argv: list[str] | None = None) -> dict:
     card = read_card(vdir)
     card["thresholds"] = thr_d
     card["phone_split_counts"] = {
-        s: {
-            lab: sum(r["label"] == lab for r in rows(proot, s))
-            for lab in LABELS
-            if any(r["label"] == lab for r in rows(proot, s))
-        }
-        for s in ("train", "val", "test")
+        s: dict(Counter(r["label"] for r in rows(proot, s))) for s in ("train", "val", "test")
     }
     card["data"], card["limits"], card["intended_use"] = DATA, LIMITS, INTENDED_USE
     card["ood"] = card_entry(stats)
@@ -443,7 +440,6 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"[kinds] served vs fitted heads: max |diff| {worst:.2e}")
     if worst > 1e-4:
         raise SystemExit("serving heads disagree with the fitted ones")
-    _ = ood_score  # re-exported for callers that inspect the bank
     return card["kinds"]
 
 

@@ -6,7 +6,6 @@ Results are cached per model file and split under ``ml/training/cache`` (git-ign
 
 from __future__ import annotations
 
-import csv
 import hashlib
 from pathlib import Path
 
@@ -17,12 +16,8 @@ from ml import upload
 from ml.gate import check_image
 from ml.inference import Classifier, preprocess
 from ml.labels import LABELS
+from ml.training.data import split_rows
 from ml.training.paths import CACHE_DIR
-
-
-def rows(root: Path, split: str) -> list[dict[str, str]]:
-    with (root / "splits.csv").open(newline="") as fh:
-        return [r for r in csv.DictReader(fh) if r["split"] == split]
 
 
 def stored_image(path: Path) -> Image.Image:
@@ -32,7 +27,7 @@ def stored_image(path: Path) -> Image.Image:
 
 def raw_outputs(clf: Classifier, root: Path, split: str, cache_dir: Path = CACHE_DIR) -> dict[str, np.ndarray]:
     """probs (exported, dermoscopic calibration), feats, y, and the pixel gate's code per image."""
-    sel = rows(root, split)
+    sel = split_rows(root, split)
     files = ["model.tflite"] + ([clf.card["dermoscopic_model"]["file"]] if clf.card.get("dermoscopic_model") else [])
     model_sha = hashlib.sha256(b"".join((clf.model_dir / f).read_bytes() for f in files)).hexdigest()[:16]
     key = hashlib.sha1(  # cache key only
