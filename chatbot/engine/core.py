@@ -74,8 +74,11 @@ class Engine:
         context: Mapping[str, Any] | None = None,
         today: date | None = None,
         threshold: float = DEFAULT_THRESHOLD,
+        language: str = "en",
     ) -> None:
         self.context: dict[str, Any] = dict(context or {})
+        # The conversation's language code ("en", "es", ...): chooses the rules and the replies.
+        self.language = language
         self.today = today or date.today()
         self.retriever: Retriever = retriever_for(list(knowledge), threshold)
 
