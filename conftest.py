@@ -68,11 +68,11 @@ def api_as():
     """An API client logged in as the given user (token auth, as a mobile app would)."""
 
     def make(user):
-        from rest_framework.authtoken.models import Token
+        from portal.accounts.services import api_token_create
 
         client = APIClient()
-        token, _ = Token.objects.get_or_create(user=user)
-        client.credentials(HTTP_AUTHORIZATION=f"Token {token.key}")
+        token, _ = api_token_create(user=user)
+        client.credentials(HTTP_AUTHORIZATION=f"Token {token}")
         return client
 
     return make

@@ -19,9 +19,9 @@ rm -rf data/load && mkdir -p data/load
 "$bin/python" manage.py setup_site --no-demo-users >/dev/null
 "$bin/python" manage.py collectstatic --noinput -v 0
 nurse_token=$("$bin/python" manage.py shell -v 0 -c "
-from django.contrib.auth import get_user_model; from rest_framework.authtoken.models import Token
+from django.contrib.auth import get_user_model; from portal.accounts.services import api_token_create
 U = get_user_model(); u, _ = U.objects.get_or_create(username='load-nurse', defaults={'role': 'nurse'})
-print(Token.objects.get_or_create(user=u)[0].key)")
+print(api_token_create(user=u)[0])")
 
 "$bin/gunicorn" portal.wsgi:application -b "127.0.0.1:$port" -w "${WEB_WORKERS:-3}" --timeout 60 \
   --log-level warning > data/load/web.log 2>&1 &

@@ -5,8 +5,12 @@ cd "$(dirname "$0")/.."
 bin="${VENV:-.venv}/bin"
 host="${HOST:-127.0.0.1}"
 port="${PORT:-8000}"
+# shellcheck source=scripts/run-env.sh
+source scripts/run-env.sh
 
 "$bin/python" manage.py migrate --noinput -v 0
+# Debug off: whitenoise serves static files from STATIC_ROOT, with hashed names from the manifest.
+"$bin/python" manage.py collectstatic --noinput -v 0
 "$bin/python" manage.py setup_site
 
 echo "==> starting the worker (log: data/worker.log)"

@@ -1,9 +1,10 @@
-"""Account API: patient registration and token login."""
+"""Account API: patient registration, token log-in and log-out (django-rest-knox tokens)."""
 
+from django.contrib.auth.signals import user_logged_in
 from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema, inline_serializer
+from knox import views as knox_views
 from rest_framework import serializers, status
-from rest_framework.authtoken.models import Token
 from rest_framework.authtoken.serializers import AuthTokenSerializer
 from rest_framework.exceptions import Throttled
 from rest_framework.permissions import AllowAny
@@ -11,7 +12,8 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from portal.accounts import services
-from portal.accounts.models import User
+from portal.accounts.usernames import username_clean
+from portal.api_common import ApiTokenAuthentication
 from portal.ratelimits import limit_retry_after
 
 
@@ -21,9 +23,11 @@ class RegisterSerializer(serializers.Serializer):
     email = serializers.EmailField(required=False, allow_blank=True, default="")
 
     def validate_username(self, value: str) -> str:
-        if User.objects.filter(username__iexact=value).exists():
-            raise serializers.ValidationError("A user with that username already exists.")
-        return value
+        # The web sign-up form's rules: NFKC, one script, unique ignoring case.
+        try:
+            return username_clean(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
 
 
 def _auth_limit(request, *, username: str = "") -> None:
@@ -62,16 +66,44 @@ class RegisterApi(APIView):
 
 
 class TokenApi(APIView):
+    """Log in: each call makes a new token (one per device) that expires after TOKEN_TTL_HOURS."""
+
     permission_classes = [AllowAny]
     authentication_classes = []
 
     @extend_schema(
-        request=AuthTokenSerializer, responses={200: inline_serializer("Token", {"token": serializers.CharField()})}
+        request=AuthTokenSerializer,
+        responses={
+            200: inline_serializer("Token", {"token": serializers.CharField(), "expiry": serializers.DateTimeField()})
+        },
     )
     def post(self, request):
         username = request.data.get("username") if hasattr(request.data, "get") else None
         _auth_limit(request, username=username if isinstance(username, str) else "")
         serializer = AuthTokenSerializer(data=request.data, context={"request": request})
         serializer.is_valid(raise_exception=True)
-        token, _ = Token.objects.get_or_create(user=serializer.validated_data["user"])
-        return Response({"token": token.key})
+        user = serializer.validated_data["user"]
+        token, expiry = services.api_token_create(user=user)
+        # As a web log-in: last_login is updated and axes records the success.
+        user_logged_in.send(sender=user.__class__, request=request._request, user=user)
+        return Response({"token": token, "expiry": serializers.DateTimeField().to_representation(expiry)})
+
+
+class LogoutApi(knox_views.LogoutView):
+    """Log out this device: the token the request was made with stops working."""
+
+    authentication_classes = [ApiTokenAuthentication]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, format=None):
+        return super().post(request, format)
+
+
+class LogoutAllApi(knox_views.LogoutAllView):
+    """Log out every device of this user: all their tokens stop working."""
+
+    authentication_classes = [ApiTokenAuthentication]
+
+    @extend_schema(request=None, responses={204: None})
+    def post(self, request, format=None):
+        return super().post(request, format)

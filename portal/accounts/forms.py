@@ -1,4 +1,6 @@
 from django import forms
+from django.conf import settings
+from django.contrib.auth import forms as auth_forms
 from django.contrib.auth.forms import UserCreationForm
 from django.utils.translation import gettext_lazy as _
 
@@ -13,6 +15,20 @@ class SignUpForm(UserCreationForm):
     class Meta(UserCreationForm.Meta):
         model = User
         fields = ("username", "email")
+
+    def clean_username(self):
+        # The API's register applies the same rules (portal.accounts.usernames).
+        from portal.accounts.usernames import username_clean
+
+        return username_clean(self.cleaned_data["username"])
+
+
+class PasswordResetForm(auth_forms.PasswordResetForm):
+    """Django's reset form; the link in the mail names SITE_DOMAIN, never the request's Host."""
+
+    def save(self, **kwargs):
+        # Whoever asks for the reset chooses the Host header (and port); the link must not follow it.
+        return super().save(**{**kwargs, "domain_override": settings.SITE_DOMAIN})
 
 
 class ProfileForm(forms.ModelForm):

@@ -1,5 +1,7 @@
 """Writes on accounts: sign-up and staff creation."""
 
+from datetime import datetime
+
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
 from django.db import transaction
@@ -9,13 +11,37 @@ User = get_user_model()
 
 @transaction.atomic
 def patient_register(*, username: str, password: str, email: str = "") -> User:
-    """Create a patient account; the password must pass the configured validators."""
+    """Create a patient account; the username and password must pass the sign-up form's rules."""
+    from django.core.exceptions import ValidationError
+
+    from portal.accounts.usernames import username_clean
+
+    try:
+        username = username_clean(username)
+    except ValidationError as exc:
+        raise ValidationError({"username": exc.messages}) from None
     user = User(username=username, email=email, role=User.Role.PATIENT)
     validate_password(password, user=user)
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
     return user
+
+
+def api_token_create(*, user: User) -> tuple[str, datetime]:
+    """A new API token for one log-in (one device); returns the token and when it expires."""
+    from knox.models import AuthToken
+
+    instance, token = AuthToken.objects.create(user=user)
+    return token, instance.expiry
+
+
+def api_tokens_revoke(*, user: User) -> int:
+    """Revoke every API token of the user (all devices); returns how many there were."""
+    from knox.models import AuthToken
+
+    deleted, _ = AuthToken.objects.filter(user=user).delete()
+    return deleted
 
 
 @transaction.atomic
@@ -34,15 +60,89 @@ def _audit(action: str, *, user_id: int, actor_id: int | None = None, **detail) 
     AuditEvent.objects.create(action=action, user_id_value=user_id, actor_id_value=actor_id, detail=detail)
 
 
+def _export_submission(s) -> dict:
+    from diagnosis.models import SYMPTOM_QUESTIONS
+
+    prediction = getattr(s, "prediction", None)
+    return {
+        "id": s.pk,
+        "created_at": s.created_at.isoformat(),
+        "finished_at": s.finished_at.isoformat() if s.finished_at else None,
+        "status": s.status,
+        "body_site": s.body_site,
+        "symptoms": s.symptoms,
+        "answers": {
+            "dermoscope": s.dermoscope,
+            **{q: getattr(s, q) for q in SYMPTOM_QUESTIONS},
+            "diameter_mm": s.diameter_mm,
+        },
+        "screen": s.screen,
+        "error": s.error,
+        "photo": f"photos/{s.pk}.jpg" if s.image else None,
+        "heatmap": f"heatmaps/{s.pk}.png" if prediction and prediction.heatmap else None,
+        "prediction": None
+        if prediction is None
+        else {
+            "model_version": prediction.model_version,
+            "ranked": prediction.ranked,
+            "top": prediction.top,
+            "uncertain": prediction.uncertain,
+            "photo_kind": prediction.photo_kind,
+            "created_at": prediction.created_at.isoformat(),
+        },
+    }
+
+
+def _export_case_event(event) -> dict:
+    """One step of a case's history. Staff are named by role only (their identity is not the
+    patient's data), and a nurse's working reason for a level change stays internal: the note
+    meant for the patient is the case's closing note. The system's own reasons are given."""
+    if event.actor_id is None:
+        by = "system"
+    elif event.actor_id == event.case.patient_id:
+        by = "you"
+    else:
+        by = event.actor.role
+    # A claim or a release holds a nurse's username as its value: left out too.
+    names_staff = event.kind in ("claimed", "released")
+    return {
+        "kind": event.kind,
+        "at": event.created_at.isoformat(),
+        "by": by,
+        "from": "" if names_staff else event.from_value,
+        "to": "" if names_staff else event.to_value,
+        "reason": event.reason if event.actor_id is None else "",
+    }
+
+
+def _export_case(case) -> dict:
+    return {
+        "id": case.pk,
+        "submission": case.submission_id,
+        "level": case.level,
+        "reasons": case.reasons,
+        "status": case.status,
+        "outcome": case.outcome,
+        "note": case.note,
+        "created_at": case.created_at.isoformat(),
+        "closed_at": case.closed_at.isoformat() if case.closed_at else None,
+        "history": [_export_case_event(e) for e in case.events.all()],
+    }
+
+
 def patient_data_export(*, user: User) -> bytes:
-    """A ZIP of everything stored about the patient: account, submissions, photos, chats, cases."""
+    """A ZIP of everything stored about the patient: account, submissions with their answers,
+    photos and heat maps, chats, and each case with its history (levels, claims, closure, staff
+    reads)."""
     import io
     import json
     import zipfile
 
+    from django.db.models import Prefetch
+
     from chatbot.models import Conversation
     from diagnosis.models import Submission
-    from triage.models import Case
+    from triage.models import Case, CaseEvent
 
     data = {
         "account": {
@@ -60,29 +160,15 @@ def patient_data_export(*, user: User) -> bytes:
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
         for s in Submission.objects.filter(patient=user).select_related("prediction"):
+            data["submissions"].append(_export_submission(s))
             prediction = getattr(s, "prediction", None)
-            data["submissions"].append(
-                {
-                    "id": s.pk,
-                    "created_at": s.created_at.isoformat(),
-                    "status": s.status,
-                    "body_site": s.body_site,
-                    "symptoms": s.symptoms,
-                    "error": s.error,
-                    "photo": f"photos/{s.pk}.jpg",
-                    "prediction": None
-                    if prediction is None
-                    else {
-                        "model_version": prediction.model_version,
-                        "ranked": prediction.ranked,
-                        "top": prediction.top,
-                        "uncertain": prediction.uncertain,
-                    },
-                }
-            )
-            if s.image:
-                with s.image.open("rb") as fh:
-                    zf.writestr(f"photos/{s.pk}.jpg", fh.read())
+            for field, name in (
+                (s.image, f"photos/{s.pk}.jpg"),
+                (prediction and prediction.heatmap, f"heatmaps/{s.pk}.png"),
+            ):
+                if field:
+                    with field.open("rb") as fh:
+                        zf.writestr(name, fh.read())
         for c in Conversation.objects.filter(patient=user).prefetch_related("messages"):
             data["conversations"].append(
                 {
@@ -90,23 +176,16 @@ def patient_data_export(*, user: User) -> bytes:
                     "submission": c.submission_id,
                     "urgency": c.urgency,
                     "red_flags": c.red_flags,
+                    "seven_point_score": c.seven_point_score,
+                    "created_at": c.created_at.isoformat(),
                     "messages": [
                         {"sender": m.sender, "text": m.text, "at": m.created_at.isoformat()} for m in c.messages.all()
                     ],
                 }
             )
-        for case in Case.objects.filter(patient=user):
-            data["cases"].append(
-                {
-                    "id": case.pk,
-                    "submission": case.submission_id,
-                    "level": case.level,
-                    "status": case.status,
-                    "outcome": case.outcome,
-                    "note": case.note,
-                    "created_at": case.created_at.isoformat(),
-                }
-            )
+        events = CaseEvent.objects.select_related("actor", "case").order_by("created_at", "id")
+        for case in Case.objects.filter(patient=user).prefetch_related(Prefetch("events", queryset=events)):
+            data["cases"].append(_export_case(case))
         zf.writestr("data.json", json.dumps(data, indent=2))
     _audit("data_exported", user_id=user.pk, actor_id=user.pk)
     return out.getvalue()
@@ -114,21 +193,15 @@ def patient_data_export(*, user: User) -> bytes:
 
 def account_delete(*, user: User, by: User | None = None) -> None:
     """Delete an account with all its photos, predictions, chats and cases; the files go too."""
-    from diagnosis.models import Prediction, Submission
+    from diagnosis.models import Submission
+    from diagnosis.services import stored_files_delete_on_commit, submission_stored_files
 
-    files = [(f.storage, f.name) for s in Submission.objects.filter(patient=user) for f in (s.image,) if f] + [
-        (p.heatmap.storage, p.heatmap.name)
-        for p in Prediction.objects.filter(submission__patient=user).exclude(heatmap="")
-    ]
+    # The same path for the patient's own deletion and an admin's (Django admin, one or many).
+    files = submission_stored_files(Submission.objects.filter(patient=user))
     user_id = user.pk
     with transaction.atomic():
         user.delete()
         _audit(
             "account_deleted", user_id=user_id, actor_id=by.pk if by and by.pk != user_id else None, files=len(files)
         )
-
-        def remove_files():
-            for storage, name in files:
-                storage.delete(name)
-
-        transaction.on_commit(remove_files)
+        stored_files_delete_on_commit(files)

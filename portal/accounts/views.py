@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from portal.accounts import services
-from portal.accounts.forms import DeleteAccountForm, ProfileForm, SignUpForm
+from portal.accounts.forms import DeleteAccountForm, PasswordResetForm, ProfileForm, SignUpForm
 from portal.ratelimits import limit_retry_after, too_many_requests
 
 
@@ -31,7 +31,14 @@ def signup(request: HttpRequest) -> HttpResponse:
 
 
 class PasswordResetView(auth_views.PasswordResetView):
-    """Django's reset page, limited per client address and per e-mail address (each is a real mail)."""
+    """Django's reset page, limited per client address and per e-mail address (each is a real mail).
+
+    The link in the mail names SITE_DOMAIN: a Host header (and port) chosen by whoever asked for
+    the reset must never decide where a patient's reset link points.
+    """
+
+    form_class = PasswordResetForm
+    extra_email_context = {"site_name": "SkinTriage"}
 
     def form_valid(self, form):
         email = form.cleaned_data["email"]

@@ -39,7 +39,9 @@ IGNORES_BODY = {
     "api-triage-claim": ("nurse", "case"),
     "api-triage-release": ("nurse", "case"),
 }
-POST_ROUTES = READS_BODY | IGNORES_BODY
+# Log-outs take no body either, and only a token (not a session) reaches them.
+LOGOUTS = {"api-logout", "api-logout-all"}
+POST_ROUTES = READS_BODY | IGNORES_BODY | dict.fromkeys(LOGOUTS)
 
 
 @pytest.fixture
@@ -113,6 +115,22 @@ def test_deeply_nested_json_to_a_bodiless_action_is_ignored(world, name, api):
     # then
     assert response.status_code == 200
     assert response.json()["id"] == args[key][0]
+
+
+@pytest.mark.parametrize("name", sorted(LOGOUTS))
+def test_deeply_nested_json_to_a_logout_is_ignored_and_the_token_revoked(name, patient_alice):
+    # given
+    from rest_framework.test import APIClient
+
+    from portal.accounts.services import api_token_create
+
+    token, _ = api_token_create(user=patient_alice)
+    client = APIClient(HTTP_AUTHORIZATION=f"Token {token}")
+    # when
+    response = client.post(reverse(name), NESTED_ARRAYS, content_type="application/json")
+    # then
+    assert response.status_code == 204
+    assert client.get(reverse("submission-list")).status_code == 401
 
 
 def test_json_endpoint_still_works_after_a_nested_body(api, patient_alice):

@@ -105,15 +105,15 @@ def test_claim_conflict_answers_409(api_as, patient_alice, nurse_nina):
 def test_two_nurses_claiming_at_once_exactly_one_wins(patient_alice):
     if connection.vendor != "postgresql":
         pytest.skip("the concurrency test needs PostgreSQL (set DATABASE_URL); SQLite serialises writers")
-    from rest_framework.authtoken.models import Token
     from rest_framework.test import APIClient
 
+    from portal.accounts.services import api_token_create
     from tests.factories import NurseFactory
 
     seed_levels()
     case = services.case_assess_submission(submission=_done_submission(patient_alice, [["nevus", 1.0]]))
     nurses = [NurseFactory(username=f"n{i}") for i in range(6)]
-    tokens = [Token.objects.create(user=n).key for n in nurses]
+    tokens = [api_token_create(user=n)[0] for n in nurses]
     barrier = threading.Barrier(len(nurses))
     codes: list[int] = []
 

@@ -9,8 +9,8 @@ from django.core.management.base import BaseCommand
 from django.db import connection, reset_queries
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
-from rest_framework.authtoken.models import Token
 
+from portal.accounts.services import api_token_create
 from triage.models import Case
 
 User = get_user_model()
@@ -32,8 +32,8 @@ class Command(BaseCommand):
         if open_now < cases:
             call_command("seed_load", cases=cases - open_now, stdout=self.stdout)
         nurse, _ = User.objects.get_or_create(username="bench-nurse", defaults={"role": User.Role.NURSE})
-        token, _ = Token.objects.get_or_create(user=nurse)
-        api = Client(HTTP_AUTHORIZATION=f"Token {token.key}")
+        token, _ = api_token_create(user=nurse)
+        api = Client(HTTP_AUTHORIZATION=f"Token {token}")
         web = Client()
         web.force_login(nurse)
         db = connection.settings_dict
