@@ -12,6 +12,13 @@ def conversations_for_case(*, case) -> QuerySet[Conversation]:
     return Conversation.objects.filter(query).order_by("created_at")
 
 
+def conversation_case(*, conversation: Conversation):
+    """The triage case a conversation belongs to (its own, or its photo's), or None."""
+    if conversation.case_id:
+        return conversation.case
+    return getattr(conversation.submission, "case", None) if conversation.submission_id else None
+
+
 def conversations_for_submission(*, submission) -> QuerySet[Conversation]:
     return Conversation.objects.filter(submission=submission).order_by("created_at")
 

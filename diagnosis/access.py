@@ -1,4 +1,5 @@
-"""Who may see a submission: its patient, and staff who triage. Anyone else gets a 404."""
+"""Who may see a submission: its patient, and staff who triage it through its case. Anyone else
+gets a 404."""
 
 from django.http import Http404
 
@@ -10,8 +11,9 @@ def submission_for_user(user, submission_id) -> Submission:
     if not user.is_authenticated:
         raise Http404
     qs = Submission.objects.select_related("patient", "prediction", "case")
-    if not user.can_triage:
-        qs = qs.filter(patient=user)
+    # Staff read patient data only through the triage queue: a submission with no case (still
+    # being classified) is not theirs to see yet.
+    qs = qs.filter(case__isnull=False) if user.can_triage else qs.filter(patient=user)
     try:
         return qs.get(pk=int(submission_id))
     except (Submission.DoesNotExist, ValueError, TypeError):

@@ -1,12 +1,18 @@
 from django.contrib import admin
 from django.template.loader import render_to_string
 from django.utils.translation import gettext_lazy as _
+from modeltranslation.admin import TranslationAdmin
 
+from diagnosis import services
 from diagnosis.models import SYMPTOM_QUESTIONS, Disease, Prediction, Submission
+from triage.admin import StaffReadAuditMixin
 
 
 @admin.register(Disease)
-class DiseaseAdmin(admin.ModelAdmin):
+class DiseaseAdmin(TranslationAdmin):
+    """The content in every language side by side (name_en, name_es, ...); an empty Spanish
+    field is shown to Spanish readers in English."""
+
     list_display = ("name", "code", "severity", "is_model_class", "timeframe", "updated_at")
     list_filter = ("severity", "is_model_class")
     search_fields = ("name", "code", "summary", "causes", "action")
@@ -50,7 +56,7 @@ class PredictionInline(admin.StackedInline):
 
 
 @admin.register(Submission)
-class SubmissionAdmin(admin.ModelAdmin):
+class SubmissionAdmin(StaffReadAuditMixin, admin.ModelAdmin):
     """Read-only: submissions are patient data, changed only by the product's own flows."""
 
     list_display = ("id", "patient", "status", "body_site", "created_at")
@@ -81,3 +87,14 @@ class SubmissionAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    # Deleting here goes through the product's service: the photo and heat map leave storage
+    # and an audit row says who deleted what (Django's own delete would leave both on disk).
+    def delete_model(self, request, obj):
+        services.submissions_delete(submissions=Submission.objects.filter(pk=obj.pk), by=request.user)
+
+    def delete_queryset(self, request, queryset):
+        services.submissions_delete(submissions=queryset, by=request.user)
+
+    def audited_case(self, obj):
+        return getattr(obj, "case", None)

@@ -14,6 +14,7 @@ from diagnosis.access import submission_for_user
 from diagnosis.images import ImageRejected
 from diagnosis.models import DIAMETER_MM_MAX, DIAMETER_MM_MIN, SYMPTOM_QUESTIONS, Disease, Prediction, Submission
 from portal.ratelimits import UploadThrottle
+from triage.services import Viewed, submission_record_view
 
 
 def _answer_field(question: str) -> serializers.ChoiceField:
@@ -150,6 +151,24 @@ class SubmissionSerializer(serializers.ModelSerializer):
         return {k: summary[k] for k in ("level", "label", "target_minutes", "status", "advice", "outcome", "note")}
 
 
+class SubmissionCreatedSerializer(SubmissionSerializer):
+    """The upload's answer: the submission, and whether it is one made by an identical earlier upload."""
+
+    duplicate = serializers.SerializerMethodField(
+        help_text="True: the same photo was sent a moment ago; this is the submission it made then."
+    )
+    detail = serializers.SerializerMethodField()
+
+    class Meta(SubmissionSerializer.Meta):
+        fields = [*SubmissionSerializer.Meta.fields, "duplicate", "detail"]
+
+    def get_duplicate(self, obj) -> bool:
+        return bool(self.context.get("duplicate"))
+
+    def get_detail(self, obj) -> str | None:
+        return gettext(services.DUPLICATE_MESSAGE) if self.context.get("duplicate") else None
+
+
 def _private_file(field, content_type: str) -> FileResponse:
     if not field:
         raise Http404
@@ -172,12 +191,19 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def get_object(self):
         return submission_for_user(self.request.user, self.kwargs["pk"])
 
+    def retrieve(self, request, *args, **kwargs):
+        submission = self.get_object()
+        submission_record_view(submission=submission, by=request.user, what=Viewed.RESULT)
+        return Response(self.get_serializer(submission).data)
+
     def list(self, request, *args, **kwargs):
         if not request.user.is_patient:
             raise PermissionDenied("Only patients have submissions.")
         return super().list(request, *args, **kwargs)
 
-    @extend_schema(request={"multipart/form-data": SubmissionCreateSerializer}, responses={202: SubmissionSerializer})
+    @extend_schema(
+        request={"multipart/form-data": SubmissionCreateSerializer}, responses={202: SubmissionCreatedSerializer}
+    )
     def create(self, request):
         if not request.user.is_patient:
             raise PermissionDenied("Only patients can upload lesion photos.")
@@ -187,16 +213,24 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
             submission = services.submission_create(patient=request.user, **data.validated_data)
         except ImageRejected as exc:
             return Response({"image": [exc.message], "code": exc.code}, status=exc.status)
-        return Response(SubmissionSerializer(submission).data, status=status.HTTP_202_ACCEPTED)
+        except services.DuplicateUpload as exc:
+            # The same answer as the first upload got (a retry is safe), naming the submission.
+            body = SubmissionCreatedSerializer(exc.submission, context={"duplicate": True}).data
+            return Response(body, status=status.HTTP_202_ACCEPTED)
+        return Response(SubmissionCreatedSerializer(submission).data, status=status.HTTP_202_ACCEPTED)
 
     @extend_schema(responses={(200, "image/jpeg"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def image(self, request, pk=None):
-        return _private_file(self.get_object().image, "image/jpeg")
+        submission = self.get_object()
+        submission_record_view(submission=submission, by=request.user, what=Viewed.PHOTO)
+        return _private_file(submission.image, "image/jpeg")
 
     @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])
     def heatmap(self, request, pk=None):
         submission = self.get_object()
         prediction = getattr(submission, "prediction", None)
-        return _private_file(prediction.heatmap if prediction else None, "image/png")
+        response = _private_file(prediction.heatmap if prediction else None, "image/png")
+        submission_record_view(submission=submission, by=request.user, what=Viewed.HEATMAP)
+        return response

@@ -5,9 +5,10 @@ import logging
 from collections.abc import Mapping
 from datetime import timedelta
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext_noop
 
@@ -15,12 +16,26 @@ from diagnosis.images import sanitise_image
 from diagnosis.models import SYMPTOM_QUESTIONS, Prediction, Submission
 
 log = logging.getLogger(__name__)
+
+
+class DuplicateUpload(Exception):
+    """The patient sent this photo a moment ago; ``submission`` is the one it made then."""
+
+    def __init__(self, submission: Submission):
+        super().__init__(f"same photo as submission {submission.pk}")
+        self.submission = submission
+
+
 _ANSWER_FIELDS = frozenset({"dermoscope", "diameter_mm", *SYMPTOM_QUESTIONS})
 
 # Stored in English; shown in the reader's language (templates and the API translate it).
 FAILED_MESSAGE = gettext_noop(
     "We could not assess this photo because of a problem on our side. A nurse has been told; "
     "you do not need to do anything. If the lesion worries you, contact your doctor."
+)
+
+DUPLICATE_MESSAGE = gettext_noop(
+    "You sent this photo a moment ago, so we kept the first one rather than make a second request. This is its result."
 )
 
 
@@ -69,7 +84,9 @@ def submission_create(
     screen holds the red-flag screen's answers ({"fever": "yes", ...}, chatbot.engine.screen ids);
     a "yes" on an emergency sign opens a level-1 case at once, before any model result.
     Raises django.core.exceptions.ValidationError for an invalid answer and
-    diagnosis.images.ImageRejected for an unusable file, both before anything is stored.
+    diagnosis.images.ImageRejected for an unusable file, both before anything is stored, and
+    DuplicateUpload (holding the earlier submission) when the patient sent the same photo within
+    DUPLICATE_UPLOAD_SECONDS: nothing new is stored then either.
     """
     from chatbot.engine.screen import validate as validate_screen
 
@@ -92,12 +109,35 @@ def submission_create(
     clean = sanitise_image(image)
     submission.image_sha256 = clean.sha256
     submission.width, submission.height = clean.width, clean.height
+    window = settings.DUPLICATE_UPLOAD_SECONDS
+    if window:
+        submission.dedupe_sha256 = clean.sha256
+        if (earlier := _recent_duplicate(submission)) is not None:
+            raise DuplicateUpload(earlier)
     stored_name = None
     try:
         with transaction.atomic():
+            if window:
+                # First statement of the transaction, and a write: it takes the row locks
+                # (PostgreSQL) or the database's write lock (SQLite) before anything is read.
+                # An earlier identical upload whose window has closed gives up its claim.
+                Submission.objects.filter(
+                    patient=patient,
+                    dedupe_sha256=clean.sha256,
+                    created_at__lt=timezone.now() - timedelta(seconds=window),
+                ).update(dedupe_sha256="")
             submission.image.save("upload.jpg", ContentFile(clean.content), save=False)
             stored_name = submission.image.name
-            submission.save()
+            try:
+                with transaction.atomic():
+                    submission.save()
+            except IntegrityError:
+                # The unique (patient, dedupe_sha256) constraint: a concurrent identical upload
+                # committed first. Its row is what this request answers with.
+                earlier = _recent_duplicate(submission)
+                if earlier is None:
+                    raise
+                raise DuplicateUpload(earlier) from None
             from triage.services import case_open_for_red_flags
 
             case_open_for_red_flags(submission=submission)
@@ -108,6 +148,72 @@ def submission_create(
             submission.image.storage.delete(stored_name)
         raise
     return submission
+
+
+def _recent_duplicate(submission: Submission) -> Submission | None:
+    """The patient's earlier submission of the same photo whose duplicate window is still open."""
+    since = timezone.now() - timedelta(seconds=settings.DUPLICATE_UPLOAD_SECONDS)
+    return (
+        Submission.objects.filter(
+            patient=submission.patient, dedupe_sha256=submission.dedupe_sha256, created_at__gte=since
+        )
+        .order_by("-created_at")
+        .first()
+    )
+
+
+def submission_stored_files(submissions) -> list[tuple]:
+    """(storage, name) of every file stored for these submissions: photos and heat maps."""
+    files = []
+    for submission in submissions.select_related("prediction"):
+        prediction = getattr(submission, "prediction", None)
+        for field in (submission.image, prediction.heatmap if prediction else None):
+            if field:
+                files.append((field.storage, field.name))
+    return files
+
+
+def stored_files_delete_on_commit(files) -> None:
+    """Remove stored files once the rows that point at them are gone for good.
+
+    Through the storage API, so it works on any backend (file system, S3); after commit, so a
+    rolled-back deletion never loses a photo its row still points at.
+    """
+
+    def remove() -> None:
+        for storage, name in files:
+            try:
+                storage.delete(name)
+            except Exception:  # one unreachable file must not keep the others on disk
+                log.exception("could not delete stored file %s", name)
+
+    transaction.on_commit(remove)
+
+
+def submissions_delete(*, submissions, by) -> int:
+    """Delete submissions with their predictions, cases and chats, their files too; audited.
+
+    The one way rows and files of a submission go (Django admin, single and bulk); returns how
+    many were deleted.
+    """
+    from portal.models import AuditEvent
+
+    with transaction.atomic():
+        rows = list(submissions.select_for_update().values_list("pk", "patient_id"))
+        chosen = Submission.objects.filter(pk__in=[pk for pk, _ in rows])
+        files = submission_stored_files(chosen)
+        chosen.delete()
+        AuditEvent.objects.bulk_create(
+            AuditEvent(
+                action=AuditEvent.Action.SUBMISSION_DELETED,
+                user_id_value=patient_id,
+                actor_id_value=getattr(by, "pk", None),
+                detail={"submission": pk},
+            )
+            for pk, patient_id in rows
+        )
+        stored_files_delete_on_commit(files)
+    return len(rows)
 
 
 def submission_start(*, submission_id: int) -> Submission | None:
@@ -142,11 +248,15 @@ def _result_fields(result) -> dict:
 @transaction.atomic
 def submission_record_prediction(*, submission: Submission, result) -> Prediction:
     """Save the model's result (replacing one from an earlier, interrupted run) and finish."""
-    Prediction.objects.filter(submission=submission).delete()
+    earlier = Prediction.objects.filter(submission=submission)
+    # The heat map of an interrupted run would stay on disk with no row pointing at it.
+    stale = [(p.heatmap.storage, p.heatmap.name) for p in earlier if p.heatmap]
+    earlier.delete()
     prediction = Prediction(submission=submission, **_result_fields(result))
     if result.heatmap_png:
         prediction.heatmap.save("heatmap.png", ContentFile(result.heatmap_png), save=False)
     prediction.save()
+    stored_files_delete_on_commit([(storage, name) for storage, name in stale if name != prediction.heatmap.name])
     _finish(submission, Submission.Status.DONE, "")
     return prediction
 
@@ -193,14 +303,26 @@ def _finish(submission: Submission, status: str, error: str) -> Submission:
     return submission
 
 
-def submissions_requeue_stuck(*, older_than_seconds: int, max_attempts: int = 3) -> list[int]:
+def submissions_renew_lease(*, submission_ids) -> int:
+    """A live worker vouches for the submissions it is processing (see portal.worker)."""
+    return Submission.objects.filter(pk__in=list(submission_ids), status=Submission.Status.PROCESSING).update(
+        updated_at=timezone.now()
+    )
+
+
+def submissions_recover_expired_leases(*, older_than_seconds: float, max_attempts: int = 3) -> list[int]:
+    """Re-queue (or, after max_attempts, fail) submissions in processing that no live worker has
+    vouched for lately: the worker that took them died."""
+    return submissions_requeue_stuck(
+        older_than_seconds=older_than_seconds, max_attempts=max_attempts, statuses=[Submission.Status.PROCESSING]
+    )
+
+
+def submissions_requeue_stuck(*, older_than_seconds: float, max_attempts: int = 3, statuses=None) -> list[int]:
     """Re-queue submissions stuck in queued/processing (lost task, dead worker, broker outage)."""
     cutoff = timezone.now() - timedelta(seconds=older_than_seconds)
-    stuck = list(
-        Submission.objects.filter(
-            status__in=[Submission.Status.QUEUED, Submission.Status.PROCESSING], updated_at__lt=cutoff
-        ).values_list("pk", "attempts")
-    )
+    statuses = statuses or [Submission.Status.QUEUED, Submission.Status.PROCESSING]
+    stuck = list(Submission.objects.filter(status__in=statuses, updated_at__lt=cutoff).values_list("pk", "attempts"))
     requeued = []
     for pk, attempts in stuck:
         if attempts >= max_attempts:
@@ -211,8 +333,13 @@ def submissions_requeue_stuck(*, older_than_seconds: int, max_attempts: int = 3)
                 if submission is not None:
                     case_assess_submission(submission=submission)
             continue
-        # Touch it so the next sweep waits a full period before trying again.
-        Submission.objects.filter(pk=pk).update(updated_at=timezone.now())
+        # Back to queued and touched, so the next sweep waits a full period before trying again;
+        # unless it finished or a worker renewed its lease since it was read.
+        touched = Submission.objects.filter(pk=pk, status__in=statuses, updated_at__lt=cutoff).update(
+            status=Submission.Status.QUEUED, updated_at=timezone.now()
+        )
+        if not touched:
+            continue
         _enqueue(pk)
         requeued.append(pk)
     return requeued

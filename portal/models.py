@@ -17,12 +17,13 @@ class WorkerHeartbeat(models.Model):
 
 
 class AuditEvent(models.Model):
-    """Account-level actions kept after the account itself is gone (data export, deletion)."""
+    """Account-level actions kept after the account itself is gone (data export, deletions)."""
 
     class Action(models.TextChoices):
         DATA_EXPORTED = "data_exported", "Data exported"
         ACCOUNT_DELETED = "account_deleted", "Account deleted"
         STAFF_CREATED = "staff_created", "Staff account created"
+        SUBMISSION_DELETED = "submission_deleted", "Submission deleted"
 
     action = models.CharField(max_length=32, choices=Action.choices)
     # Not a foreign key: the row must outlive a deleted account. No personal data beyond the id.

@@ -1,6 +1,7 @@
 """Test images made on the fly, and the path to real lesion photos in ../shared (if present)."""
 
 import io
+import itertools
 import os
 import struct
 import zlib
@@ -71,8 +72,23 @@ def phone_photo_paths(split: str = "test", limit: int | None = None) -> list[Pat
     return _split_paths(PHONE_DIR, split, limit)
 
 
+_distinct_photos = itertools.count()
+
+
+def distinct_jpeg_bytes() -> bytes:
+    """A plain lesion-coloured JPEG that differs from every earlier one by one dark pixel: a new
+    photo, so the duplicate-upload check (DUPLICATE_UPLOAD_SECONDS) does not merge it."""
+    n = next(_distinct_photos)
+    image = Image.new("RGB", (400, 300), (180, 120, 100))
+    image.putpixel((n % 400, (n // 400) % 300), (0, 0, 0))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=90)
+    return out.getvalue()
+
+
 def upload_file(content: bytes | None = None, name: str = "photo.jpg") -> io.BytesIO:
-    """An in-memory file as a form or API upload (a plain lesion-coloured JPEG by default)."""
-    f = io.BytesIO(jpeg_bytes() if content is None else content)
+    """An in-memory file as a form or API upload (by default a new plain lesion-coloured JPEG
+    each call; pass the same content twice to send the same photo twice)."""
+    f = io.BytesIO(distinct_jpeg_bytes() if content is None else content)
     f.name = name
     return f

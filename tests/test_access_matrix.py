@@ -11,6 +11,7 @@ from diagnosis.models import Prediction, Submission
 from tests.factories import AdminFactory, NurseFactory, PatientFactory
 from tests.images import png_bytes, upload_file
 from triage import services as triage
+from triage.models import CaseEvent
 from triage.seed import seed as seed_levels
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +34,8 @@ ANON_ONLY = _statuses(200, 302, 302, 302, 302)
 
 # name -> (method, url args key, expected statuses)
 MATRIX = {
-    "home": ("get", None, PUBLIC),
+    "home": ("get", None, _statuses(200, 200, 200, 302, 200)),  # nurses are sent on to their queue
+    "limits": ("get", None, PUBLIC),
     "healthz": ("get", None, None),  # the same answer for everyone; its status depends on the services
     "signup": ("get", None, ANON_ONLY),
     "login": ("get", None, ANON_ONLY),
@@ -84,8 +86,51 @@ MATRIX = {
     "api-triage-close": ("post", "case", STAFF_API),
     "api-register": ("get", None, _statuses(405, 405, 405, 405, 405)),
     "api-token": ("get", None, _statuses(405, 405, 405, 405, 405)),
-    "api-schema": ("get", None, PUBLIC),
-    "api-docs": ("get", None, PUBLIC),
+    # Log-out revokes the token the request carries; a session has none (portal/tests/test_api_tokens.py).
+    "api-logout": ("post", None, _statuses(401, 401, 401, 401, 401)),
+    "api-logout-all": ("post", None, _statuses(401, 401, 401, 401, 401)),
+    "api-schema": ("get", None, STAFF_API),
+    "api-docs": ("get", None, STAFF_API),
+    # The test client calls from loopback, the default monitoring network; outsiders get 403
+    # unless staff (ops/tests/test_metrics.py). Aggregates only, no patient's data.
+    "ops:metrics": ("get", None, PUBLIC),
+    "ops:dashboard": ("get", None, _statuses(302, 403, 403, 403, 200)),
+}
+# Staff reads of patient data -> what the VIEWED audit row on the case says was read.
+AUDITED_READS = {
+    "diagnosis:result": "result",
+    "diagnosis:result_panel": "result",
+    "diagnosis:report": "report",
+    "diagnosis:image": "photo",
+    "diagnosis:thumbnail": "photo",
+    "diagnosis:heatmap": "heatmap",
+    "triage:case": "case",
+    "chatbot:chat": "chat",
+    "submission-detail": "result",
+    "submission-image": "photo",
+    "submission-heatmap": "heatmap",
+    "api-conversation": "chat",
+    "api-triage-case": "case",
+}
+# Routes staff may GET that are not a read of one patient's data, so write no VIEWED row:
+# the queue lists (the case is audited when it is opened) and the staff member's own pages.
+UNAUDITED_STAFF_GETS = {
+    "limits",
+    "profile",
+    "my_data",
+    "data_export",
+    "password_change",
+    "password_change_done",
+    "password_reset",
+    "password_reset_done",
+    "password_reset_confirm",
+    "password_reset_complete",
+    "triage:dashboard",
+    "triage:dashboard_rows",
+    "api-triage-queue",
+    "api-schema",
+    "api-docs",
+    "ops:metrics",
 }
 POST_DATA = {
     "triage:level": {"level": 2, "reason": "matrix"},
@@ -112,6 +157,13 @@ APP_ROUTES = [r for r in ALL_ROUTES if not r.startswith("admin:")]
 
 def test_every_route_has_a_row_in_the_matrix():
     assert sorted(APP_ROUTES) == sorted(MATRIX), "add the new route to MATRIX with its expected statuses"
+
+
+def test_every_route_staff_can_read_is_audited_or_named_as_not_patient_data():
+    readable = {
+        n for n, (method, _, expected) in MATRIX.items() if method == "get" and expected and expected["nurse"] == 200
+    }
+    assert readable - set(AUDITED_READS) == UNAUDITED_STAFF_GETS, "audit the new staff read or say why not"
 
 
 @pytest.fixture
@@ -171,6 +223,12 @@ def test_route_answers_each_role_as_expected(world, name, role):
         client.post(url, data, format="json") if is_api and method == "post" else getattr(client, method)(url, data)
     )
     assert response.status_code == expected[role], f"{method.upper()} {url} as {role}"
+    # and: a staff read of patient data is on record (who, what, when); nothing else is
+    viewed = list(CaseEvent.objects.filter(kind=CaseEvent.Kind.VIEWED).values_list("actor__username", "to_value"))
+    if role in ("nurse", "admin") and name in AUDITED_READS:
+        assert viewed == [(users[role].username, AUDITED_READS[name])], f"{method.upper()} {url} as {role}"
+    else:
+        assert viewed == [], f"{method.upper()} {url} as {role}"
 
 
 ADMIN_INDEXES = [r for r in ALL_ROUTES if r.startswith("admin:") and r.endswith(("_changelist", "index"))]

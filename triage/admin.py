@@ -1,6 +1,24 @@
 from django.contrib import admin
+from django.contrib.admin.utils import unquote
 
 from triage.models import Case, CaseEvent, TriageLevel
+from triage.services import Viewed, case_record_view
+
+
+class StaffReadAuditMixin:
+    """A Django admin page of patient data is a staff read like the product's own pages: it writes
+    the same de-duplicated VIEWED row on the case (see triage.services.case_record_view)."""
+
+    def audited_case(self, obj) -> Case | None:
+        raise NotImplementedError
+
+    def change_view(self, request, object_id, form_url="", extra_context=None):
+        response = super().change_view(request, object_id, form_url, extra_context)
+        if request.method == "GET" and response.status_code == 200:
+            obj = self.get_object(request, unquote(object_id))
+            if obj is not None:
+                case_record_view(case=self.audited_case(obj), by=request.user, what=Viewed.ADMIN)
+        return response
 
 
 @admin.register(TriageLevel)
@@ -24,7 +42,7 @@ class CaseEventInline(admin.TabularInline):
 
 
 @admin.register(Case)
-class CaseAdmin(admin.ModelAdmin):
+class CaseAdmin(StaffReadAuditMixin, admin.ModelAdmin):
     """Read-only audit view; nurses act on cases through the dashboard, which logs every action."""
 
     list_display = ("id", "level", "status", "patient", "assigned_to", "outcome", "created_at")
@@ -38,3 +56,6 @@ class CaseAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+    def audited_case(self, obj):
+        return obj

@@ -94,7 +94,7 @@ def case_detail(case: Case) -> dict:
                 }
                 for conv in conversations
             ],
-            "events": EventSerializer(case.events.select_related("actor"), many=True).data,
+            "events": EventSerializer(selectors.case_timeline(case=case), many=True).data,
         }
     )
     return row
@@ -114,7 +114,9 @@ class CaseDetailApi(APIView):
 
     @extend_schema(responses=inline_serializer("CaseDetail", {"id": serializers.IntegerField()}))
     def get(self, request, case_id: int):
-        return Response(case_detail(_case(request, case_id)))
+        case = _case(request, case_id)
+        services.case_record_view(case=case, by=request.user, what=services.Viewed.CASE)
+        return Response(case_detail(case))
 
 
 def _case(request, case_id) -> Case:

@@ -2,7 +2,7 @@
 
 from django.db.models import QuerySet
 
-from triage.models import Case, TriageLevel
+from triage.models import Case, CaseEvent, TriageLevel
 
 
 def level_settings() -> dict[int, TriageLevel]:
@@ -17,3 +17,8 @@ def queue_open_cases() -> QuerySet[Case]:
         .select_related("submission__prediction", "assigned_to", "patient")
         .order_by("level", "created_at", "id")
     )
+
+
+def case_timeline(*, case: Case) -> QuerySet[CaseEvent]:
+    """The case's clinical history (opened, levels, claims, closure); staff reads are audit only."""
+    return case.events.exclude(kind=CaseEvent.Kind.VIEWED).select_related("actor")

@@ -232,6 +232,48 @@ def case_close(*, case: Case, by, outcome: str, note: str = "") -> Case:
     return case
 
 
+# Staff reads (VIEWED events): one row per staff member, case and kind of thing read per
+# window, so a nurse reading a case is on record without a row for every poll or thumbnail.
+VIEW_AUDIT_WINDOW = timezone.timedelta(minutes=10)
+
+
+class Viewed:
+    """What a staff member read (the to_value of a VIEWED event)."""
+
+    CASE = "case"
+    RESULT = "result"
+    REPORT = "report"
+    PHOTO = "photo"
+    HEATMAP = "heatmap"
+    CHAT = "chat"
+    ADMIN = "admin"
+
+
+def case_record_view(*, case: Case | None, by, what: str) -> CaseEvent | None:
+    """Audit a staff read of a case's data; None for a patient's own read or a recent repeat."""
+    if case is None or not getattr(by, "can_triage", False):
+        return None
+    since = timezone.now() - VIEW_AUDIT_WINDOW
+    recent = CaseEvent.objects.filter(case=case, actor=by, kind=CaseEvent.Kind.VIEWED, to_value=what)
+    # Check-then-insert: two reads racing inside one window may both write; an extra audit row
+    # is harmless, a missing one is not, so no lock is taken on this hot read path.
+    if recent.filter(created_at__gte=since).exists():
+        return None
+    return _log(case, CaseEvent.Kind.VIEWED, actor=by, to_value=what)
+
+
+def submission_record_view(*, submission, by, what: str) -> CaseEvent | None:
+    """Audit a staff read of a submission (its page, photo or heat map) on its case."""
+    return case_record_view(case=getattr(submission, "case", None), by=by, what=what)
+
+
+def conversation_record_view(*, conversation, by) -> CaseEvent | None:
+    """Audit a staff read of a conversation on the case it belongs to."""
+    from chatbot.selectors import conversation_case
+
+    return case_record_view(case=conversation_case(conversation=conversation), by=by, what=Viewed.CHAT)
+
+
 def cases_flag_overdue(*, now=None) -> list[Case]:
     """Mark open cases past their level's target once, audit it, and e-mail the nurses on duty."""
     from django.conf import settings

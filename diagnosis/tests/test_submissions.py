@@ -116,6 +116,10 @@ def test_anonymous_requests_are_refused(api, client, alice_submission):
 
 
 def test_owner_and_nurse_can_fetch_the_image_privately(api_as, patient_alice, nurse_nina, alice_submission):
+    # A nurse reads a photo through its triage case (issue 16, item 6): give it one.
+    from triage.services import case_assess_submission
+
+    case_assess_submission(submission=alice_submission)
     for user in (patient_alice, nurse_nina):
         response = api_as(user).get(f"{URL}{alice_submission.pk}/image/")
         assert response.status_code == 200
