@@ -80,7 +80,24 @@ def model_activate(*, model_version: ModelVersion) -> ModelVersion:
 
 
 def active_model() -> ModelVersion | None:
-    return ModelVersion.objects.filter(active=True).first()
+    """The active version. On a database where no version was ever registered (a plain `migrate`,
+    no `setup_site`), the newest shipped one registers itself and becomes active."""
+    active = ModelVersion.objects.filter(active=True).first()
+    if active is None and not ModelVersion.objects.exists():
+        active = _register_newest_shipped()
+    return active
+
+
+def _register_newest_shipped() -> ModelVersion | None:
+    from django.db import IntegrityError
+
+    versions = shipped_versions() if Path(settings.MODEL_ROOT).is_dir() else []
+    if not versions:
+        return None
+    try:
+        return model_register(folder=versions[-1], activate=True)
+    except IntegrityError:  # another process registered it at the same moment
+        return ModelVersion.objects.filter(active=True).first()
 
 
 def active_model_dir() -> Path:

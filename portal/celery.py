@@ -46,3 +46,8 @@ app.conf.update(
     },
 )
 app.autodiscover_tasks()
+
+# Heartbeat, lease renewal and recovery of a dead worker's submissions, in every worker.
+from portal.worker import Heartbeat  # noqa: E402 - needs the app configured above
+
+app.steps["worker"].add(Heartbeat)

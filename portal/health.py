@@ -1,4 +1,4 @@
-"""Checks behind /healthz: database, broker and the active model, each named when down."""
+"""Checks behind /healthz: database, broker, a live worker and the active model, each named when down."""
 
 import logging
 from pathlib import Path
@@ -68,3 +68,24 @@ def check_model() -> str | None:
         log.warning("health: worker %s cannot load the model: %s", failing.hostname, failing.model_error)
         return None
     return version
+
+
+def check_worker() -> dict:
+    """ "ok" when some worker wrote its heartbeat (portal.worker) within WORKER_STALE_SECONDS."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from portal.models import WorkerHeartbeat
+
+    try:
+        last = WorkerHeartbeat.objects.order_by("-seen_at").values_list("seen_at", flat=True).first()
+    except Exception as exc:  # the database check names that outage
+        log.warning("health: worker heartbeats unreadable: %s", exc)
+        return {"worker": "unknown"}
+    stale = timedelta(seconds=settings.WORKER_STALE_SECONDS)
+    if last is not None and timezone.now() - last <= stale:
+        return {"worker": "ok"}
+    why = "no worker has reported" if last is None else f"last worker heartbeat at {last.isoformat()}"
+    log.warning("health: no live worker: %s", why)
+    return {"worker": "down", "worker_detail": f"{why}; expected one within {settings.WORKER_STALE_SECONDS:g} s"}

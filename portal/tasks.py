@@ -1,16 +1,23 @@
 """Periodic portal tasks."""
 
-import socket
-
 from celery import shared_task
 from django.utils import timezone
 
 from portal.models import WorkerHeartbeat
 
 
+def worker_alive(*, hostname: str) -> None:
+    """Record that this worker is alive, leaving what it said about the model as it was."""
+    updated = WorkerHeartbeat.objects.filter(hostname=hostname).update(seen_at=timezone.now())
+    if not updated:
+        WorkerHeartbeat.objects.get_or_create(hostname=hostname, defaults={"seen_at": timezone.now()})
+
+
 def worker_report(*, hostname: str | None = None, model_version: str = "", model_error: str = "") -> str:
     """Record that this worker is alive and whether it can serve the active model."""
-    host = hostname or socket.gethostname()
+    from portal.worker import node_name
+
+    host = hostname or node_name()
     WorkerHeartbeat.objects.update_or_create(
         hostname=host,
         defaults={"seen_at": timezone.now(), "model_version": model_version, "model_error": model_error[:500]},
