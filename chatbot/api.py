@@ -14,6 +14,7 @@ from chatbot.models import Message
 from diagnosis.access import submission_for_user
 from portal.api_common import IsPatient
 from portal.ratelimits import ChatThrottle, ConversationThrottle
+from triage.services import conversation_record_view
 
 
 class MessageSerializer(serializers.ModelSerializer):
@@ -27,6 +28,12 @@ class ChoiceSerializer(serializers.Serializer):
     label = serializers.CharField(help_text="The button's words, in the caller's language.")
 
 
+class ActionSerializer(serializers.Serializer):
+    kind = serializers.CharField(help_text='"call": a tap-to-call button.')
+    label = serializers.CharField(help_text="The button's words, in the conversation's language.")
+    href = serializers.CharField(help_text='The link to open, e.g. "tel:112".')
+
+
 def _choices(choices: list[dict]) -> list[dict]:
     return [{"value": c["value"], "label": gettext(c["label"])} for c in choices]
 
@@ -38,6 +45,7 @@ class ConversationSerializer(serializers.Serializer):
     red_flags = serializers.ListField(child=serializers.CharField())
     seven_point_score = serializers.IntegerField(allow_null=True)
     created_at = serializers.DateTimeField()
+    language = serializers.CharField(help_text="The conversation's language, from the patient's at its start.")
     messages = MessageSerializer(many=True, source="messages.all")
     question = serializers.SerializerMethodField(help_text="The red-flag screen question now asked, or null.")
     choices = serializers.SerializerMethodField(help_text="Tap answers to offer for the last bot message.")
@@ -88,7 +96,9 @@ class ConversationListApi(APIView):
                 submission = submission_for_user(request.user, data.validated_data["submission"])
             except Http404:
                 raise NotFound("No such submission.") from None
-        conversation = services.conversation_start(patient=request.user, submission=submission)
+        conversation = services.conversation_start(
+            patient=request.user, submission=submission, language=services.request_language(request)
+        )
         return Response(ConversationSerializer(conversation).data, status=status.HTTP_201_CREATED)
 
 
@@ -99,6 +109,7 @@ class ConversationDetailApi(APIView):
             conversation = conversation_for_user(request.user, conversation_id)
         except Http404:
             raise NotFound from None
+        conversation_record_view(conversation=conversation, by=request.user)
         return Response(ConversationSerializer(conversation).data)
 
 
@@ -112,6 +123,9 @@ class ReplySerializer(serializers.Serializer):
         allow_null=True, help_text="The red-flag screen question this reply asks (e.g. 'glass_test'), or null."
     )
     choices = ChoiceSerializer(many=True, help_text="Tap answers to offer; empty when typing is expected.")
+    actions = ActionSerializer(
+        many=True, required=False, help_text="Buttons besides typing: after an emergency, a tap-to-call link."
+    )
 
 
 class MessageApi(APIView):

@@ -43,6 +43,9 @@ class Conversation(models.Model):
     red_flags = models.JSONField(default=list, blank=True)
     seven_point_score = models.PositiveSmallIntegerField(null=True, blank=True)
     reasons = models.JSONField(default=list, blank=True)
+    # The patient's language when the chat started ("es", or "de" for a browser asking for a
+    # language the site does not speak): the bot keeps answering in it.
+    language = models.CharField(max_length=16, default="en", blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 

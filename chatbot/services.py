@@ -1,35 +1,50 @@
 """Writes on conversations: start one, take a patient's message, and hand findings to triage."""
 
+from django.conf import settings
 from django.db import transaction
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation.trans_real import parse_accept_lang_header
 
-from chatbot.engine import Engine, build_knowledge
+from chatbot.engine import Engine, build_knowledge, messages
 from chatbot.models import Conversation, Faq, Message
 from diagnosis.context import slots_context
 from diagnosis.models import Disease, Submission
 from diagnosis.services import submission_request_rescore
 
-DISEASE_FIELDS = (
-    "code",
-    "name",
-    "summary",
-    "causes",
-    "typical_look",
-    "action",
-    "timeframe",
-    "emergency_signs",
-    "references",
-)
+# The disease and FAQ texts admins translate (diagnosis/translation.py, chatbot/translation.py).
+DISEASE_TEXT = ("name", "summary", "causes", "typical_look", "action", "timeframe", "emergency_signs")
+FAQ_TEXT = ("question", "answer", "keywords")
 
 
-def knowledge_base() -> list:
-    """The chatbot's only source of medical facts: the admin-managed disease and FAQ content.
+def _in_language(obj, fields: tuple[str, ...], language: str, required: str) -> tuple[dict, str]:
+    """obj's texts in language when its required field is translated, else all in English (a
+    page half in one language and half in another would read badly); and the language used."""
+    use = language if language != "en" and getattr(obj, f"{required}_{language}", None) else "en"
+    row = {}
+    for name in fields:
+        value = getattr(obj, f"{name}_{use}", None)
+        if value in (None, "", []):
+            # Rows written before the translations existed, or an empty Spanish field.
+            value = getattr(obj, f"{name}_en", None) or obj.__dict__.get(name) or getattr(obj, name)
+        row[name] = value
+    return row, use
+
+
+def knowledge_base(language: str = "en") -> list:
+    """The chatbot's only source of medical facts: the admin-managed disease and FAQ content,
+    in the conversation's language where an admin has translated it (else English, marked so).
 
     Read on each call so an admin's edit is answered from at once; the engine caches the fitted
     retriever by content hash, so an unchanged knowledge base is not refitted.
     """
-    diseases = list(Disease.objects.values(*DISEASE_FIELDS))
-    faqs = list(Faq.objects.filter(is_published=True).values("slug", "question", "answer", "keywords", "references"))
+    lang = messages.spoken(language)
+    diseases, faqs = [], []
+    for disease in Disease.objects.all():
+        row, used = _in_language(disease, DISEASE_TEXT, lang, "summary")
+        diseases.append({**row, "code": disease.code, "references": disease.references, "language": used})
+    for faq in Faq.objects.filter(is_published=True):
+        row, used = _in_language(faq, FAQ_TEXT, lang, "answer")
+        faqs.append({**row, "slug": faq.slug, "references": faq.references, "language": used})
     return build_knowledge(diseases, faqs)
 
 
@@ -49,7 +64,40 @@ def _context(conversation: Conversation) -> dict:
 
 
 def _engine(conversation: Conversation) -> Engine:
-    return Engine(knowledge=knowledge_base(), context=_context(conversation), today=timezone.localdate())
+    language = conversation.language or settings.LANGUAGE_CODE
+    return Engine(
+        knowledge=knowledge_base(language),
+        context={**_context(conversation), "emergency_number": settings.EMERGENCY_NUMBER},
+        today=timezone.localdate(),
+        language=language,
+    )
+
+
+def conversation_language(*, active: str | None, accept_language: str = "", chosen: bool = False) -> str:
+    """The language a new conversation is held in.
+
+    active is the request's language (LocaleMiddleware: the patient's choice, else the
+    browser's, among settings.LANGUAGES). A browser that asks first for a language the site
+    does not offer ("de") keeps that code, so the bot can give it the emergency-number line.
+    """
+    language = messages.base_language(active or settings.LANGUAGE_CODE)
+    if chosen or language != messages.base_language(settings.LANGUAGE_CODE):
+        return language
+    preferred = parse_accept_lang_header(accept_language or "")
+    if preferred and preferred[0][0] != "*":
+        first = messages.base_language(preferred[0][0])
+        if first not in {messages.base_language(code) for code, _ in settings.LANGUAGES}:
+            return first[:16]
+    return language
+
+
+def request_language(request) -> str:
+    """conversation_language for a Django request."""
+    return conversation_language(
+        active=getattr(request, "LANGUAGE_CODE", None) or translation.get_language(),
+        accept_language=request.META.get("HTTP_ACCEPT_LANGUAGE", ""),
+        chosen=settings.LANGUAGE_COOKIE_NAME in request.COOKIES,
+    )
 
 
 def _apply_turn(conversation: Conversation, turn) -> None:
@@ -77,13 +125,19 @@ def _bot_message(conversation: Conversation, turn) -> Message:
             # The screen question this message asks and its tap answers (none once it is over).
             "question": turn.question,
             "choices": turn.choices,
+            # A tap-to-call action after an emergency, in the conversation's language.
+            "actions": turn.actions,
+            "language": turn.language,
         },
     )
 
 
 @transaction.atomic
-def conversation_start(*, patient, submission: Submission | None = None) -> Conversation:
-    conversation = Conversation.objects.create(patient=patient, submission=submission)
+def conversation_start(*, patient, submission: Submission | None = None, language: str | None = None) -> Conversation:
+    # Views and the API pass the request's language (request_language); other callers get the
+    # site's default, never whatever language a previous request left active on this thread.
+    language = (language or settings.LANGUAGE_CODE)[:16]
+    conversation = Conversation.objects.create(patient=patient, submission=submission, language=language)
     engine = _engine(conversation)
     state = engine.new_state()
     turn = engine.opening_turn(state)
@@ -116,12 +170,9 @@ def conversation_reply(*, conversation: Conversation, text: str) -> dict:
     reply = turn.reply
     if case is not None and level_before is not None and case.level < level_before:
         # Fusion with the photo's result: say plainly that the answers raised the priority.
-        reply += (
-            f"\n\nBecause of your answers, your case was moved up from level {level_before} to level "
-            f"{case.level}. A nurse will see it sooner."
-        )
+        reply += "\n\n" + messages.text(turn.language, "moved_up", before=level_before, after=case.level)
     elif case is not None and level_before is None and case.level == 1:
-        reply += "\n\nA nurse has been alerted to your case."
+        reply += "\n\n" + messages.text(turn.language, "nurse_alerted")
     turn.reply = reply
     _bot_message(conversation, turn)
     return {
@@ -134,6 +185,7 @@ def conversation_reply(*, conversation: Conversation, text: str) -> dict:
         "finished": turn.finished,
         "question": turn.question,
         "choices": turn.choices,
+        "actions": turn.actions,
     }
 
 

@@ -11,6 +11,7 @@ from chatbot import selectors, services
 from chatbot.access import conversation_for_user
 from diagnosis.access import submission_for_user
 from portal.ratelimits import limit_retry_after, too_many_requests
+from triage.services import conversation_record_view
 
 
 def _patient_only(request: HttpRequest) -> None:
@@ -35,7 +36,9 @@ def chat_start(request: HttpRequest) -> HttpResponse:
     submission = None
     if request.POST.get("submission"):
         submission = submission_for_user(request.user, request.POST["submission"])
-    conversation = services.conversation_start(patient=request.user, submission=submission)
+    conversation = services.conversation_start(
+        patient=request.user, submission=submission, language=services.request_language(request)
+    )
     return redirect("chatbot:chat", conversation_id=conversation.pk)
 
 
@@ -43,6 +46,7 @@ def chat_start(request: HttpRequest) -> HttpResponse:
 @require_GET
 def chat(request: HttpRequest, conversation_id: int) -> HttpResponse:
     conversation = conversation_for_user(request.user, conversation_id)
+    conversation_record_view(conversation=conversation, by=request.user)
     context = {
         "conversation": conversation,
         # Not "messages": base.html shows those as Django's flash messages.

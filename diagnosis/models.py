@@ -45,6 +45,17 @@ class Disease(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def is_translated(self, language: str | None = None) -> bool:
+        """True when an admin has written this page in language (the active one by default).
+
+        With django-modeltranslation (diagnosis/translation.py) self.summary etc. read the
+        active language and fall back to English; pages can say so when this is False.
+        """
+        from django.utils.translation import get_language
+
+        code = (language or get_language() or "en").split("-")[0]
+        return bool(getattr(self, f"summary_{code}", None))
+
 
 def submission_upload_to(instance: "Submission", filename: str) -> str:
     # Random names: a file name must never reveal who uploaded it or when.
@@ -91,6 +102,9 @@ class Submission(models.Model):
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
     image_sha256 = models.CharField(max_length=64, blank=True)
+    # The photo's hash while a repeat of it counts as a duplicate (DUPLICATE_UPLOAD_SECONDS), then
+    # cleared: unique per patient, so twenty identical uploads racing each other make one row.
+    dedupe_sha256 = models.CharField(max_length=64, blank=True, default="", editable=False)
     body_site = models.CharField(max_length=16, choices=BodySite.choices, blank=True)
     symptoms = models.TextField(max_length=2000, blank=True)
     # The patient's answers, part of the model's context. A blank answer was not given.
@@ -120,6 +134,13 @@ class Submission(models.Model):
     class Meta:
         ordering = ["-created_at", "-id"]
         indexes = [models.Index(fields=["patient", "-created_at"]), models.Index(fields=["status", "updated_at"])]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["patient", "dedupe_sha256"],
+                condition=~models.Q(dedupe_sha256=""),
+                name="submission_one_photo_per_window",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"Submission {self.pk} ({self.status})"

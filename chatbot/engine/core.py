@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import copy
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from . import interview, nlu, redflags, screen
+from . import interview, messages, nlu, redflags, screen
 from .retrieval import DEFAULT_THRESHOLD, KnowledgeDoc, Retriever, retriever_for
 from .textnorm import fold_text
 
@@ -42,6 +43,10 @@ class Turn:
     # The red-flag screen question this turn asks, and the tap answers a client should offer.
     question: str | None = None
     choices: list[dict[str, str]] = field(default_factory=list)
+    # What a client can offer besides typing: {"kind": "call", "label": ..., "href": "tel:112"}.
+    actions: list[dict[str, str]] = field(default_factory=list)
+    # The language the reply is written in ("en", "es").
+    language: str = "en"
 
 
 def _fresh_state() -> dict[str, Any]:
@@ -79,8 +84,12 @@ class Engine:
         self.context: dict[str, Any] = dict(context or {})
         # The conversation's language code ("en", "es", ...): chooses the rules and the replies.
         self.language = language
+        # The language the replies are written in: the conversation's when the catalog speaks
+        # it, else English (with the emergency-number line in the patient's own language).
+        self.reply_language = messages.spoken(language)
+        self.emergency_number = str(self.context.get("emergency_number") or "112")
         self.today = today or date.today()
-        self.retriever: Retriever = retriever_for(list(knowledge), threshold)
+        self.retriever: Retriever = retriever_for(list(knowledge), threshold, self.reply_language)
 
     # ------------------------------------------------------------ public API
 
@@ -95,17 +104,15 @@ class Engine:
     def opening_turn(self, state: dict[str, Any]) -> Turn:
         """First message: reads the upload's symptom text, then asks the first open question."""
         self._upgrade(state)
-        intro = (
-            "Hello, I'm the SkinTriage assistant. I'll ask a few short questions, first about "
-            "emergency signs and then about your skin spot, so that a nurse can decide how soon "
-            f"you should be seen. You can also ask me questions at any time. {NOTICE}"
-        )
         noted, new_flags = self._read_context(state)
         if new_flags:
             return self._finish_turn(state, self._emergency_text(new_flags), "red_flag")
-        parts = [intro]
+        parts = [self._t("intro")]
+        safety = messages.safety_line(self.language, self.emergency_number)
+        if safety:
+            parts.insert(0, safety)
         if noted:
-            parts.append("From what you wrote with your photo, I noted: " + "; ".join(noted) + ".")
+            parts.append(self._t("noted_upload", items="; ".join(self._findings_text(noted))))
         parts.append(self._advance(state))
         return self._finish_turn(state, "\n\n".join(parts), "other")
 
@@ -119,8 +126,10 @@ class Engine:
         personal = nlu.is_personal(text)
         # General knowledge questions ("what does bleeding mean?") describe no one's symptoms.
         describes_patient = personal or not question
-        found = interview.extract_findings(text, self.today) if describes_patient else {}
-        features = redflags.extract_features(text) if describes_patient else {}
+        found = interview.extract_findings(text, self.today, self.language) if describes_patient else {}
+        features = redflags.extract_features(text, self.language) if describes_patient else {}
+        if describes_patient:
+            interview.update_pathway(state, text, self.language)
         new_flags = self._update_flags(state, text, features) if describes_patient else []
 
         # The red-flag screen: a tap (or a plain yes / no typed) answers its pending question.
@@ -136,12 +145,14 @@ class Engine:
                 final = screen.record(scr, q.id, tapped)
                 scr["pending"] = None
                 if tapped == "unsure":
-                    screen_note = q.if_still_unsure if final else "No problem."
+                    screen_note = (
+                        screen.say(q, "if_still_unsure", self.reply_language) if final else self._t("no_problem")
+                    )
                 new_flags += [c for c in self._apply_screen(state) if c not in new_flags]
 
         pending = state.get("pending")
         # A yes / no that answers something other than the screen question is still an answer.
-        said_yes_no = nlu.yes_no(text) is not None
+        said_yes_no = nlu.yes_no(text, self.language) is not None
         understood = bool(found) or tapped is not None or ((state["finished"] or screen_pending) and said_yes_no)
         if pending and not (question and not found) and not new_flags:
             understood = self._apply_answer(state, pending, text, found) or understood
@@ -153,30 +164,49 @@ class Engine:
         if new_flags or context_flags:
             return self._finish_turn(state, self._emergency_text(context_flags + new_flags), "red_flag")
 
+        if (question or (state["finished"] and not found)) and _asks_what_to_do(text):
+            # "What should I do?" after (or before) the advice: say the advice again, plainly.
+            return self._finish_turn(state, self._restate(state), "question")
+
         if question:
             return self._answer_question(state, text, found)
 
         if not text:
             return self._finish_turn(state, self._continue(state), "other")
         if nlu.is_greeting(text) and not found:
-            thanks = nlu.normalise(text).startswith(("thank", "thx", "ta", "cheers"))
-            opener = "You're welcome. " if thanks else "Hello! "
+            thanks = nlu.normalise(text).startswith(("thank", "thx", "ta", "cheers", "gracias"))
+            opener = self._t("welcome") if thanks else self._t("hello")
             return self._finish_turn(state, opener + self._continue(state), "greeting")
+        # A plain opening ("hi i want to check a mole on my chest"), as the first message or
+        # led by a greeting; later, "I'm worried about it" is no greeting.
+        opening = _is_opening(text) and (state.get("bot_turns", 0) <= 1 or bool(_GREETS.match(nlu.normalise(text))))
+        if not understood and not found and opening:
+            # "hi i want to check a mole on my chest": a plain opening, greeted, not misread.
+            lead = self._t("opening_greet")
+            if screen_pending:
+                lead += self._t("screen_before")
+            return self._finish_turn(state, lead + "\n\n" + self._continue(state), "greeting")
 
         if not understood:
             return self._finish_turn(state, self._not_understood(state), "other")
 
-        ack = interview.summarise_findings(found)
+        ack = self._findings_text(found)
         body = self._continue(state)
         if screen_note:
             body = screen_note + "\n\n" + body
         elif screen_pending and tapped is None and not state["red_flags"]:
             # Typed details are kept, but the screen question is never skipped.
-            body = "Before we go on, please answer this quick safety question.\n\n" + body
+            body = self._t("screen_before") + "\n\n" + body
+        turn_no = state.get("bot_turns", 0)
         if ack:
-            body = "Thank you, I noted: " + "; ".join(ack) + ".\n\n" + body
-        elif not body.startswith(("Thank you", "No problem")):
-            body = "Thank you.\n\n" + body
+            body = self._t("ack_noted", variant=turn_no, items="; ".join(ack)) + "\n\n" + body
+        elif opening:
+            body = self._t("opening_greet").strip() + " " + body
+        elif not body.startswith((*self._variants("ack_plain"), self._t("no_problem"))):
+            body = self._t("ack_plain", variant=turn_no) + "\n\n" + body
+        if opening and _GREETS.match(nlu.normalise(text)) and not body.startswith(self._t("hello")):
+            # "hi i want to check a mole on my chest": greeted back, then the next question.
+            body = self._t("hello") + body
         return self._finish_turn(state, body, "answer")
 
     # ------------------------------------------------------------ state handling
@@ -197,14 +227,15 @@ class Engine:
         symptoms = fold_text(self.context.get("symptoms") or "").strip()
         if not symptoms:
             return [], new_flags
-        found = interview.extract_findings(symptoms, self.today)
+        found = interview.extract_findings(symptoms, self.today, self.language)
+        interview.update_pathway(state, symptoms, self.language)
         self._merge(state, found)
         new_flags += [c for c in self._update_flags(state, symptoms) if c not in new_flags]
-        return interview.summarise_findings(found), new_flags
+        return found, new_flags
 
     def _update_flags(self, state: dict[str, Any], text: str, features: Mapping[str, str] | None = None) -> list[str]:
         if features is None:
-            features = redflags.extract_features(text)
+            features = redflags.extract_features(text, self.language)
         state["features"] = redflags.merge_features(state["features"], features)
         result = redflags.evaluate(state["features"])
         return self._raise_flags(state, result.codes, result.needs_fever_check)
@@ -248,11 +279,11 @@ class Engine:
 
     def _apply_answer(self, state: dict[str, Any], pending: str, text: str, found: Mapping[str, Any]) -> bool:
         """Read a reply as the answer to the pending question; False if it answered nothing."""
-        q = interview.QUESTIONS[pending]
-        yn = nlu.yes_no(text)
+        q = _question(pending)
+        yn = nlu.yes_no(text, self.language)
         # In "no redness" the "no" belongs to the finding that follows it, not to the question
         # asked; only a bare yes/no (or one set off by a comma) answers the question itself.
-        if found and yn is not None and not nlu.leads_with_bare_yes_no(text):
+        if found and yn is not None and not nlu.leads_with_bare_yes_no(text, self.language):
             yn = None
         slots = state["slots"]
         answered = any(s in found for s in q.slots)
@@ -301,15 +332,11 @@ class Engine:
                 lead = ""
                 if not scr["introduced"]:
                     scr["introduced"] = True
-                    lead = "First, a few quick safety questions. Tap Yes, No or Not sure, or type your answer.\n\n"
-                return lead + screen.question_text(scr, q)
+                    lead = self._t("screen_intro") + "\n\n"
+                return lead + screen.question_text(scr, q, self.reply_language)
             scr["pending"] = None
             scr["done"] = True
-            lead = (
-                "Thank you. Now a few questions about your skin spot."
-                if scr["introduced"]
-                else "You answered the safety questions with your photo. Now a few questions about your skin spot."
-            )
+            lead = self._t("screen_done") if scr["introduced"] else self._t("screen_done_upload")
             return lead + "\n\n" + self._advance(state)
         j = self._judge(state)
         q = interview.next_question(
@@ -317,7 +344,10 @@ class Engine:
             state["asked"],
             urgent=j.level <= 2,
             fever_first=bool(state.get("needs_fever_check")),
+            pathway=state.get("pathway") or interview.DEFAULT_PATHWAY,
         )
+        if q is None and j.level <= 2 and (state.get("pathway") or "lesion") == "lesion":
+            q = self._still_to_ask_when_urgent(state)
         if q is None:
             state["pending"] = None
             state["finished"] = True
@@ -331,19 +361,27 @@ class Engine:
             # Every lesion and safety answer is in: the urgency is known, and the last
             # questions (history, immunity) can only raise it.
             self._report(state, j)
-            lead = (
-                f"Thank you. From your answers so far the urgency is "
-                f"{self._advice_line(state)} One last question that could change this:"
-                "\n\n"
-            )
+            lead = self._t("risk_lead", advice=self._advice_line(state)) + "\n\n"
         elif j.level <= 2 and state.get("announced") != j.urgency:
             self._report(state, j)
             lead = (
-                f"Based on what you have told me so far, this spot should be checked urgently: "
-                f"{interview.TIMEFRAME[j.urgency]}. Why: {'; '.join(j.reasons)}. I have one or "
-                "two more questions to rule out anything more urgent.\n\n"
+                self._t(
+                    "urgent_lead", timeframe=self._timeframe(j.urgency), reasons="; ".join(self._reasons(j.reasons))
+                )
+                + "\n\n"
             )
-        return lead + q.text
+        return lead + self._qtext(q)
+
+    def _still_to_ask_when_urgent(self, state: dict[str, Any]) -> interview.Question | None:
+        """Healing and immunity still matter to the nurse once a spot is urgent: ask them once,
+        together (one "no" settles both), then singly after a bare "yes"."""
+        open_slots = [s for s in URGENT_EXTRA.slots if s not in state["slots"]]
+        if not open_slots:
+            return None
+        if len(open_slots) == len(URGENT_EXTRA.slots) and URGENT_EXTRA.id not in state["asked"]:
+            return URGENT_EXTRA
+        q = interview.QUESTIONS.get(open_slots[0])
+        return q if q is not None and q.id not in state["asked"] else None
 
     def _continue(self, state: dict[str, Any]) -> str:
         if state["red_flags"]:
@@ -354,10 +392,7 @@ class Engine:
             self._report(state, j)
             if state["urgency"] != before:
                 return self._final_text(state)
-            return (
-                "Thank you, I have added that to your case for the nurse. "
-                f"Your current advice is unchanged: {self._advice_line(state)} {NOTICE}"
-            )
+            return self._t("added_unchanged", advice=self._advice_line(state))
         return self._advance(state)
 
     def _report(self, state: dict[str, Any], j: interview.Judgement) -> None:
@@ -371,88 +406,159 @@ class Engine:
 
     def _advice_line(self, state: dict[str, Any]) -> str:
         level = state["triage_level"]
-        return f"{LEVEL_LABEL[level]} (level {level}): {interview.TIMEFRAME[state['urgency']]}."
+        label = (messages.lookup(self.reply_language, "level") or {}).get(str(level), LEVEL_LABEL[level])
+        return self._t("advice_line", label=label, level=level, timeframe=self._timeframe(state["urgency"]))
 
     def _final_text(self, state: dict[str, Any]) -> str:
         lines = [
-            "Thank you, that's all my questions.",
-            f"Based on your answers the urgency is {self._advice_line(state)}",
-            "Why: " + "; ".join(state["reasons"]) + ".",
+            self._t("final_done"),
+            self._t("final_urgency", advice=self._advice_line(state)),
+            self._t("why", reasons="; ".join(self._reasons(state["reasons"]))),
         ]
         if state["urgency"] == "routine":
-            lines.append("Check it once a month with the ABCDE rule (Asymmetry, Border, Colour, Diameter, Evolving).")
-        lines.append(
-            "A nurse will review your case. If you develop a fever with a spreading rash, "
-            "blistering skin, or bleeding that will not stop, seek emergency care straight "
-            f"away. {NOTICE}"
-        )
+            lines.append(self._t("final_routine"))
+        lines.append(self._t("final_safety"))
         return "\n\n".join(lines)
 
-    def _emergency_text(self, codes: list[str]) -> str:
-        signs = "; ".join(redflags.RED_FLAGS.get(c, c) for c in codes)
-        return (
-            f"What you describe ({signs}) can be a medical emergency. Please seek emergency "
-            f"care {interview.TIMEFRAME['emergency']}. Do not wait for the photo result "
-            "or for the nurse to contact you. If bleeding will not stop, press firmly on it "
-            f"with a clean cloth while you get help. {NOTICE}"
-        )
+    def _restate(self, state: dict[str, Any]) -> str:
+        """The advice said again, plainly: what to do, why, and what happens next."""
+        if state["red_flags"]:
+            return self._emergency_text(state["red_flags"], restate=True)
+        if not state["finished"] and state.get("announced") is None:
+            body = self._t("restate_pending", number=self.emergency_number)
+            return body + "\n\n" + self._continue_question(state)
+        self._report(state, self._judge(state))
+        lines = [
+            self._t("restate", advice=self._advice_line(state)),
+            self._t("restate_why", reasons="; ".join(self._reasons(state["reasons"]))),
+            self._t("restate_next"),
+        ]
+        if not state["finished"]:
+            lines.append(self._continue_question(state))
+        return "\n\n".join(lines)
+
+    def _continue_question(self, state: dict[str, Any]) -> str:
+        """The open question again, after a detour."""
+        scr = state["screen"]
+        if scr["pending"]:
+            return self._t("back_to_screen") + screen.question_text(
+                scr, screen.BY_ID[scr["pending"]], self.reply_language
+            )
+        if state.get("pending"):
+            return self._t("back_to_spot") + self._qtext(_question(state["pending"]))
+        return self._advance(state)
+
+    def _emergency_text(self, codes: list[str], restate: bool = False) -> str:
+        signs = "; ".join(self._flag_label(c) for c in codes)
+        key = "emergency_restate" if restate else "emergency"
+        lines = [self._t(key, signs=signs, number=self.emergency_number)]
+        # Advice for the sign found only: no pressing on a wound for a rash that will not fade.
+        tips = [messages.lookup(self.reply_language, "emergency_tip", c) for c in codes]
+        lines += [t for i, t in enumerate(tips) if t and t not in tips[:i]]
+        lines.append(self._t("notice"))
+        text = " ".join(lines)
+        safety = messages.safety_line(self.language, self.emergency_number)
+        return f"{safety}\n\n{text}" if safety else text
 
     def _emergency_reminder(self, state: dict[str, Any]) -> str:
-        return (
-            "Please do not wait: you mentioned signs that can be an emergency. "
-            f"Seek emergency care {interview.TIMEFRAME['emergency']}."
-        )
+        return self._t("emergency_reminder", number=self.emergency_number)
 
     def _not_understood(self, state: dict[str, Any]) -> str:
         scr = state["screen"]
         if scr["pending"] and not state["finished"]:
             # A screen question is never skipped: it is asked again, with its tap answers.
             q = screen.BY_ID[scr["pending"]]
-            return (
-                "Sorry, I didn't quite follow. Please tap Yes, No or Not sure (or type it).\n\n"
-                + screen.question_text(scr, q)
-            )
+            return self._t("not_understood_screen") + "\n\n" + screen.question_text(scr, q, self.reply_language)
         if state["finished"] or not state.get("pending"):
-            return (
-                "Sorry, I didn't quite follow that. You can ask me about skin conditions, "
-                "photos, or what happens next, or tell me about any change in your spot."
-            )
-        q = interview.QUESTIONS[state["pending"]]
+            return self._t("not_understood_open")
+        q = _question(state["pending"])
         if state["reasks"].get(q.id, 0) > MAX_REASKS:
-            return "Sorry, I didn't quite follow that, so let's move on.\n\n" + self._advance(state)
-        return (
-            "Sorry, I didn't quite follow. You can answer yes, no or not sure, or "
-            f"describe it in your own words.\n\n{q.text}"
-        )
+            return self._t("not_understood_move_on") + "\n\n" + self._advance(state)
+        return self._t("not_understood_reask") + "\n\n" + self._qtext(q)
 
     def _answer_question(self, state: dict[str, Any], text: str, found: Mapping[str, Any]) -> Turn:
         ans = self.retriever.answer(text)
         if ans is None:
-            body = (
-                "I'm sorry, I don't have reliable information to answer that, and I won't "
-                "guess about medical matters. Please ask the nurse who reviews your case, or "
-                "contact your GP or NHS 111 if you are worried."
-            )
+            body = self._t("no_info")
             topic, sources = None, []
         else:
-            body = f'From our information on "{ans.doc.title}": {ans.excerpt}\n\n(Source: {ans.doc.title}. {NOTICE})'
+            body = self._t("kb_answer", title=ans.doc.title, excerpt=ans.excerpt)
+            if ans.doc.language != self.reply_language and self._t("kb_english_only"):
+                # The admin has not translated this page yet: say so rather than hide it.
+                body = self._t("kb_english_only") + "\n\n" + body
+            body += "\n\n" + self._t("kb_source", title=ans.doc.title)
             topic, sources = ans.doc.id, [{"id": ans.doc.id, "title": ans.doc.title}]
         if state["red_flags"]:
             tail = self._emergency_reminder(state)
         elif state["finished"]:
             self._report(state, self._judge(state))
-            tail = f"Your current advice: {self._advice_line(state)}"
+            tail = self._t("current_advice", advice=self._advice_line(state))
         elif not state["screen"]["done"]:
-            tail = "Back to the safety questions: " + self._advance(state)
+            tail = self._t("back_to_screen") + self._advance(state)
         elif state.get("pending") and not found:
             # Re-ask the pending question so the interview continues after the detour.
-            tail = "Back to your spot: " + interview.QUESTIONS[state["pending"]].text
+            tail = self._t("back_to_spot") + self._qtext(_question(state["pending"]))
         else:
-            tail = "Back to your spot: " + self._advance(state)
+            tail = self._t("back_to_spot") + self._advance(state)
         turn = self._finish_turn(state, body + "\n\n" + tail, "question")
         turn.topic = topic
         turn.sources = sources
         return turn
+
+    # ------------------------------------------------------------ the reply catalog
+
+    def _t(self, key: str, variant: int = 0, **values: Any) -> str:
+        return messages.text(
+            self.reply_language, key, variant, notice=messages.text(self.reply_language, "notice"), **values
+        )
+
+    def _variants(self, key: str) -> list[str]:
+        entry = messages.lookup(self.reply_language, key)
+        return list(entry) if isinstance(entry, list) else [entry]
+
+    def _qtext(self, q: interview.Question) -> str:
+        """An interview question in the reply language (interview.py's English by default)."""
+        return messages.own(self.reply_language, "question", q.id) or q.text
+
+    def _timeframe(self, urgency: str) -> str:
+        return messages.own(self.reply_language, "timeframe", urgency) or interview.TIMEFRAME[urgency]
+
+    def _flag_label(self, code: str) -> str:
+        return messages.own(self.reply_language, "flag", code) or redflags.RED_FLAGS.get(code, code)
+
+    def _reasons(self, reasons: list[str]) -> list[str]:
+        """Reasons are stored in English for the nurse; the patient reads them in their language."""
+        if self.reply_language == messages.DEFAULT:
+            return list(reasons)
+        labels = {en: self._flag_label(code) for code, en in redflags.RED_FLAGS.items()}
+        labels.update({q.short: screen.say(q, "short", self.reply_language) for q in screen.QUESTIONS})
+        words = messages.own(self.reply_language, "duration") or {}
+        return [messages.reason(self.reply_language, _say_durations(r, words), labels) for r in reasons]
+
+    def _findings_text(self, found: Mapping[str, Any]) -> list[str]:
+        """Short phrases echoing back what was understood, in the reply language."""
+        if self.reply_language == messages.DEFAULT or not messages.own(self.reply_language, "finding"):
+            return interview.summarise_findings(found)
+        phrases = messages.own(self.reply_language, "finding")
+        words = messages.own(self.reply_language, "duration") or {}
+        out: list[str] = []
+        for slot in (s for s in interview.SLOTS if s in found):
+            value = found[slot]
+            if slot == "duration_days" and isinstance(value, (int, float)):
+                out.append(words["present"].format(d=_describe_days(value, words)))
+            elif slot == "diameter_mm" and isinstance(value, (int, float)):
+                out.append(words["mm"].format(n=f"{value:g}"))
+            elif slot == "body_site" and isinstance(value, str) and value:
+                sites = messages.own(self.reply_language, "site") or {}
+                said = [sites.get(v.strip(), v.strip()) for v in value.split(",")]
+                out.append(
+                    (messages.own(self.reply_language, "site_said") or "{sites}").format(
+                        sites=_and_list(said, messages.own(self.reply_language, "and") or " and ")
+                    )
+                )
+            elif slot in phrases and isinstance(value, bool):
+                out.append(phrases[slot][0 if value else 1])
+        return out
 
     def _finish_turn(self, state: dict[str, Any], reply: str, intent: Intent) -> Turn:
         j = self._judge(state)
@@ -464,6 +570,10 @@ class Engine:
             self._report(state, j)
         state["bot_turns"] = state.get("bot_turns", 0) + 1
         asking = state["screen"]["pending"] if not state["finished"] else None
+        actions = []
+        if state["red_flags"]:
+            number = self.emergency_number
+            actions = [{"kind": "call", "label": self._t("call_label", number=number), "href": f"tel:{number}"}]
         return Turn(
             reply=reply,
             state=state,
@@ -476,7 +586,9 @@ class Engine:
             reasons=list(state["reasons"]) if state["urgency"] else interview.seven_point(state["slots"])[1],
             finished=bool(state["finished"]),
             question=asking,
-            choices=[dict(c) for c in screen.CHOICES] if asking else [],
+            choices=screen.choices(self.reply_language) if asking else [],
+            actions=actions,
+            language=self.reply_language,
         )
 
 
@@ -495,3 +607,88 @@ def _says_unknown(text: str) -> bool:
             "can't measure",
         )
     )
+
+
+# Asked even when the spot is already urgent (issue 15): the nurse plans care around them.
+URGENT_EXTRA = interview.Question(
+    "urgent_extra",
+    ("non_healing", "immunosuppressed"),
+    "Two more things help the nurse plan your care: is it a sore that has not healed after 4 "
+    "weeks, or is your immune system weakened (for example after an organ transplant, or by "
+    "medicines such as chemotherapy or long-term steroids)?",
+)
+
+
+def _question(qid: str) -> interview.Question:
+    return URGENT_EXTRA if qid == URGENT_EXTRA.id else interview.QUESTIONS[qid]
+
+
+# "What should I do?", "what now?", "¿qué hago?": the patient wants the advice again, not a
+# knowledge-base page. The text is already folded (no accents) when this runs.
+_WHAT_TO_DO = re.compile(
+    r"^\W*((so|ok|okay|and|but|well|right|thanks|y|entonces|vale|bueno|pues|gracias)\W+)*("
+    r"what (should|shall|do|can|must|would you advise) (i|we) do( now| next| then| about it)?"
+    r"|what (now|next|then)|what happens (now|next)|what do you (advise|recommend|suggest)"
+    r"|what is (the|your) (advice|recommendation)|so what do i do|what does (that|this) mean( for me)?"
+    r"|(do|should) i (need to )?(see|go to) (a|the|my) (doctor|gp|hospital|nurse)"
+    r"|how (soon|urgent|quickly) (should|do) i (go|be seen|see someone)"
+    r"|(so )?is (it|this|that) (serious|bad|dangerous|urgent|an emergency)"
+    r"|(es|sera) (grave|peligroso|urgente|una emergencia)"
+    r"|que (hago|debo hacer|tengo que hacer|hago ahora|me recomienda|me aconseja)( ahora)?"
+    r"|y ahora que|ahora que|que significa (eso|esto)|que pasa ahora"
+    r"|(tengo|debo) que ir al medico|(debo|tengo que) ver a un medico"
+    r")\W*$",
+    re.IGNORECASE,
+)
+_GREETS = re.compile(
+    r"^\W*(hi+|hello+|hey+|hiya|good (morning|afternoon|evening)|hola|buen[oa]s( dias| tardes| noches)?)\b"
+)
+_OPENING = re.compile(
+    _GREETS.pattern + r"|\b(want|wanted|would like|like|need|needed|hoping) to (check|ask|show|talk|get)\b"
+    r"|\b(check|look at|looking at) (a|my|this|the|some)\b|\bworried about\b|\bconcerned about\b"
+    r"|\b(quiero|quisiera|necesito) (revisar|consultar|preguntar|ensenar|mostrar|que)\b|\bme preocupa\b",
+    re.IGNORECASE,
+)
+
+
+def _asks_what_to_do(text: str) -> bool:
+    return bool(_WHAT_TO_DO.match(nlu.normalise(text).strip()))
+
+
+def _is_opening(text: str) -> bool:
+    return bool(_OPENING.search(nlu.normalise(text)))
+
+
+_ENGLISH_DURATION = re.compile(r"\babout (\d+) (day|days|weeks|months|years)\b|\bless than a day\b")
+_DAYS_PER = {"day": 1, "days": 1, "weeks": 7, "months": 30, "years": 365}
+
+
+def _say_durations(reason: str, words: Mapping[str, Any]) -> str:
+    """English durations ("about 3 months", inside a stored reason) in the reply language."""
+    if not words:
+        return reason
+
+    def said(m: re.Match[str]) -> str:
+        if m.group(1) is None:
+            return words["less_than_day"]
+        return _describe_days(int(m.group(1)) * _DAYS_PER[m.group(2)], words)
+
+    return _ENGLISH_DURATION.sub(said, reason)
+
+
+def _describe_days(days: float, words: Mapping[str, Any]) -> str:
+    if days < 1:
+        return words["less_than_day"]
+    if days < 14:
+        n = round(days)
+        return words["days"][0 if n == 1 else 1].format(n=n)
+    if days < 60:
+        return words["weeks"].format(n=round(days / 7))
+    if days < 730:
+        return words["months"].format(n=round(days / 30))
+    return words["years"].format(n=round(days / 365))
+
+
+def _and_list(items: list[str], conjunction: str) -> str:
+    """["a", "b", "c"] -> "a, b y c"."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + conjunction + items[-1]

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from .nlu import describe_days, normalise, parse_duration_days, parse_size_mm, polarity, rx
+from . import context, ruleset
+from .nlu import describe_days, normalise, parse_duration_days, parse_size_mm
 from .redflags import extract_features
 
 # ---------------------------------------------------------------- slots and their patterns
@@ -28,253 +28,59 @@ SLOTS: tuple[str, ...] = (
     "widespread",
     "history",
     "immunosuppressed",
+    # The rash pathway's own slots.
+    "rash_spreading",
+    "body_site",
 )
 
-# "It hasn't changed" denies size, shape and colour change at once, unless it names one.
-_NO_CHANGE = (
-    r"(hasn't|has not|haven't|not|never|hasnt) (really )?changed(?! (colour|shape|size))",
-    r"no (change|changes)(?! in)",
-    r"unchanged",
-    r"(stayed|stays|remained|looks) the same",
-    r"always (been |looked )?the same",
-    r"stable",
-)
+# The findings and their patterns ("present" states a finding, "absent" denies it: "same size")
+# are data: chatbot/engine/rules/<language>.json, "findings".
+_INVERT = {"pos": "neg", "neg": "pos", "unc": "unc"}
+_RANK = {"neg": 0, "unc": 1, "pos": 2}
 
-_SLOT_PATTERNS: dict[str, tuple[re.Pattern[str] | None, re.Pattern[str] | None]] = {
-    "size_change": (
-        rx(
-            r"grow\w*",
-            r"grew",
-            r"bigger",
-            r"larger",
-            r"enlarg\w*",
-            r"increas\w* in size",
-            r"doubled",
-            r"expand\w*",
-            r"(changed|change|changing) (in |its )?size",
-            r"size (has )?changed",
-            r"(got|gotten|getting) (wider|thicker|raised)",
-            r"thicker",
-            r"raised up",
-            r"spread\w* out",
-        ),
-        rx(r"same size", r"(not|never) (got|gotten|getting) bigger", *_NO_CHANGE),
-    ),
-    "shape_irregular": (
-        rx(
-            r"irregular\w*",
-            r"uneven",
-            r"jagged",
-            r"ragged",
-            r"notched",
-            r"asymmetr\w*",
-            r"lopsided",
-            r"misshapen",
-            r"(odd|weird|strange|funny|unusual)[- ]?shape\w*",
-            r"(changed|change|changing) (in |its )?shape",
-            r"shape (has |is )?(changed|changing"
-            r"|different|weird|odd|strange)",
-            r"(blurr?y|fuzzy|smudged|wavy|bumpy|wobbly) "
-            r"(edges?|borders?|outline)",
-            r"(edges?|borders?|outline) (is |are |look |looks )?"
-            r"(blurr?y|fuzzy|smudged|notched|wavy|bumpy|not clear|poorly defined|spreading"
-            r"|wobbly|irregular|uneven)",
-            r"not round",
-        ),
-        rx(
-            r"round\b",
-            r"oval\b",
-            r"symmetric\w*",
-            r"regular\b",
-            r"(smooth|even|neat|clear"
-            r"|sharp) (edges?|borders?|outline|shape)",
-            r"(edges?|borders?|outline) (is |are "
-            r"|look |looks )?(smooth|even|clear|sharp|neat|regular)",
-            r"same shape",
-            *_NO_CHANGE,
-        ),
-    ),
-    "colour_irregular": (
-        rx(
-            r"(different|several|multiple|many|two|three|mixed|various|few|lots of|2|3) "
-            r"(colours|shades|tones)",
-            r"more than one colour",
-            r"multi-?colour\w*",
-            r"variegated",
-            r"patchy",
-            r"(colour|colours) (has |have |is |are )?(changed|changing"
-            r"|uneven|patchy|mixed|different|darker|varied|varies)",
-            r"(changed|change|changing)"
-            r" (in |its )?colour",
-            r"(gone|got|getting|turned|turning|become|became|gotten) "
-            r"(darker|black|blacker|blue|grey|white|red|pink|lighter)",
-            r"darker",
-            r"darkening",
-            r"(black|blue|grey|white|red|pink) (bits|areas?|patches|spots|parts?|dots|centre"
-            r"|edges?|streaks|ring|patch)",
-            r"(brown|black|blue|grey|red|pink|tan) and (black"
-            r"|blue|grey|red|pink|white)",
-            r"uneven colour",
-        ),
-        rx(
-            r"(one|single|same|even|uniform|consistent) colour",
-            r"(all|evenly|uniformly) "
-            r"(the same )?(brown|black|tan|pink|colour)",
-            r"(colour|colours) (hasn't|has not"
-            r"|haven't|not|never) changed",
-            *_NO_CHANGE,
-        ),
-    ),
-    "bleeding": (
-        rx(
-            r"bleed\w*",
-            r"bled\b",
-            r"blood\b",
-            r"ooz\w*",
-            r"weep\w*",
-            r"discharg\w*",
-            r"pus\b",
-            r"crust\w*",
-            r"scab\w*",
-            r"ulcer\w*",
-            r"open (sore|wound)",
-            r"raw\b",
-            r"sticky",
-        ),
-        None,
-    ),
-    "non_healing": (
-        rx(
-            r"(won't|doesn't|does not|will not|never|hasn't|has not|not|isn't|didn't|did not"
-            r"|haven't) (heal\w*|go(ne)? away|clear\w* up)",
-            r"non[- ]?heal\w*",
-            r"keeps? (coming back|reopening|re-opening|scabbing|crusting|opening up)",
-            r"(heals?|healed|scabs? over) (up )?(and|then) (comes back|reopens|opens up"
-            r"|bleeds|breaks down)",
-            r"comes and goes",
-        ),
-        rx(r"healed\b", r"heals? (up )?(fine|quickly|normally|well)", r"cleared up", r"went away"),
-    ),
-    "sensation": (
-        rx(
-            r"itch\w*",
-            r"tender",
-            r"hurt\w*",
-            r"painful",
-            r"pain\b",
-            r"aches?\b",
-            r"aching",
-            r"sting\w*",
-            r"burn(s|ing)\b",
-            r"tingl\w*",
-            r"numb\w*",
-            r"prickl\w*",
-            r"sensitive",
-            r"(feels|feel|feeling) (different|funny|strange|weird|odd)",
-            r"(is|feels|it's|bit|quite|very|really|little|gets) sore\b",
-            r"sore (to|when) (the )?touch\w*",
-            r"throb\w*",
-        ),
-        rx(
-            r"painless",
-            r"no symptoms",
-            r"(feels|feel) (normal|fine|like nothing)",
-            r"can't feel it",
-        ),
-    ),
-    "inflammation": (
-        rx(
-            r"inflam\w*",
-            r"swollen",
-            r"swelling",
-            r"red (ring|halo|rim|area|skin|patch)",
-            r"redness",
-            r"around (it )?(is |looks |has gone |went |gone )?(red|pink|angry"
-            r"|swollen|inflamed)",
-            r"angry",
-            r"puffy",
-            r"(hot|warm) to (the )?touch",
-            r"red and (sore|raised|hot|swollen|angry)",
-        ),
-        rx(r"around (it )?(is |looks )?(normal|fine|clear)"),
-    ),
-    "history": (
-        rx(
-            r"(had|have|history of|diagnosed with|treated for|removed)\b[^,.]{0,30}(skin cancer"
-            r"|melanoma|bcc|scc|basal cell|squamous cell|carcinoma)",
-            r"(mum|mom|mother|dad|father|sister|brother|parents?|grandma|grandmother|grandad"
-            r"|grandfather|grandpa|nan|uncle|aunt|aunty|cousin|son|daughter|sibling|relative"
-            r"|family)\b[^,.]{0,30}(skin cancer|melanoma|carcinoma|bcc|scc)",
-            r"runs in (the|my) family",
-            r"family history",
-        ),
-        rx(r"(nobody|no one|none) in (my|the) family"),
-    ),
-    "immunosuppressed": (
-        rx(
-            r"transplant\w*",
-            r"immuno\w*",
-            r"immune system (is )?(weak|weakened|suppressed"
-            r"|low|compromised)",
-            r"(weak|weakened|low|poor|suppressed|compromised) immun\w*",
-            r"chemo\w*",
-            r"tacrolimus",
-            r"ciclosporin",
-            r"cyclosporine",
-            r"azathioprine",
-            r"mycophenolate",
-            r"methotrexate",
-            r"sirolimus",
-            r"hiv\b",
-            r"biologics?",
-            r"anti-?rejection",
-            r"(long[- ]term|high[- ]dose) steroids",
-            r"prednisolone",
-            r"prednisone",
-        ),
-        rx(
-            r"(healthy|normal|strong|fine) immune",
-            r"immune system is (fine|normal|ok|okay"
-            r"|healthy|good)",
-        ),
-    ),
-}
 
-_MEDICINE_WORD = rx(r"(medicine|medication|meds|tablets?|pills?|drugs?|antibiotics?)")
+def _finding_polarity(analysis: context.Analysis, finding: ruleset.Finding) -> str | None:
+    """'pos' wins over 'unc' over 'neg'; a denied denial ("not round") is positive evidence."""
+    present = analysis.polarity(context.present_label(finding.slot), past_counts=finding.past_counts)
+    absent = analysis.polarity(context.absent_label(finding.slot), past_counts=finding.past_counts)
+    seen = [p for p in (present, _INVERT[absent] if absent else None) if p is not None]
+    return max(seen, key=_RANK.__getitem__) if seen else None
 
 
 def _to_bool(p: str | None) -> bool | None:
     return {"pos": True, "neg": False}.get(p or "")
 
 
-def extract_findings(text: str, today: date | None = None) -> dict[str, Any]:
+def extract_findings(text: str, today: date | None = None, language: str = "en") -> dict[str, Any]:
     """Every interview finding stated in one message: slot -> value (bool, float or None).
 
     Only slots the message actually speaks about are returned; a None value means the patient
     said they are not sure.
     """
-    t = normalise(text)
+    t = normalise(text, language)
+    rules = ruleset.load(language)
+    analysis = context.analyse(t, rules.language)
     found: dict[str, Any] = {}
-    for slot, (pos, neg) in _SLOT_PATTERNS.items():
-        p = polarity(t, pos, neg)
+    for slot, finding in rules.findings.items():
+        p = _finding_polarity(analysis, finding)
         # Hedged mentions ("if it bleeds", "maybe bigger") leave the slot open to be asked.
         if p in ("pos", "neg"):
             found[slot] = _to_bool(p)
-    duration = parse_duration_days(t, today)
+    duration = parse_duration_days(t, today, language)
     if duration is not None:
         found["duration_days"] = duration
-    size = parse_size_mm(t)
+    size = parse_size_mm(t, language)
     if size is not None:
         found["diameter_mm"] = size
 
-    feats = extract_features(t)
+    feats = extract_features(t, language)
     if feats.get("fever") == "pos" or feats.get("unwell") == "pos":
         found["fever_unwell"] = True
     elif "neg" in (feats.get("fever"), feats.get("unwell")):
         found["fever_unwell"] = False
     if feats.get("new_drug") == "pos":
         found["new_medicine"] = True
-    elif feats.get("new_drug") == "neg" or polarity(t, _MEDICINE_WORD) == "neg":
+    elif feats.get("new_drug") == "neg" or analysis.polarity(context.MEDICINE_LABEL) == "neg":
         found["new_medicine"] = False
     spread_keys = ("blisters", "peeling", "skin_off", "mucosal", "widespread")
     if any(feats.get(k) == "pos" for k in spread_keys) or (
@@ -283,6 +89,11 @@ def extract_findings(text: str, today: date | None = None) -> dict[str, Any]:
         found["widespread"] = True
     elif any(feats.get(k) == "neg" for k in (*spread_keys, "rash")):
         found["widespread"] = False
+    if feats.get("spreading") in ("pos", "neg"):
+        found["rash_spreading"] = feats["spreading"] == "pos"
+    sites = [site for site, pattern in rules.body_sites.items() if pattern.search(t)]
+    if sites:
+        found["body_site"] = ", ".join(sites)
     # A lesion that bled is bleeding for the interview even when the red-flag layer saw more.
     if feats.get("heavy_bleeding") == "pos":
         found["bleeding"] = True
@@ -394,6 +205,37 @@ QUESTIONS: dict[str, Question] = {
             "Is your immune system weakened, for example after an organ transplant or by "
             "medicines such as chemotherapy or long-term steroids?",
         ),
+        # The rash / skin reaction pathway (ids are the keys of the translated texts).
+        Question(
+            "rash_duration",
+            ("duration_days",),
+            "How long have you had this rash? (for example '2 days', 'since Monday' or '3 weeks')",
+        ),
+        Question(
+            "rash_spreading",
+            ("rash_spreading",),
+            "Is the rash spreading or getting bigger?",
+        ),
+        Question(
+            "rash_blisters",
+            ("widespread",),
+            "Do you have any blisters or peeling skin, or sores in your mouth, eyes or genitals?",
+        ),
+        Question(
+            "rash_medicine",
+            ("new_medicine",),
+            "Have you started any new medicine (tablets, antibiotics, injections) in the last 8 weeks?",
+        ),
+        Question(
+            "rash_fever",
+            ("fever_unwell",),
+            "Do you have a fever (a high temperature) or feel generally unwell?",
+        ),
+        Question(
+            "rash_site",
+            ("body_site",),
+            "Where on your body is the rash? (for example 'both arms', 'my face and neck' or 'all over')",
+        ),
     )
 }
 
@@ -413,10 +255,62 @@ GROUPS: tuple[str, ...] = (
 _LESION_GROUPS = frozenset({"change", "surface", "feeling", "diameter_mm", "risk"})
 
 
-def next_question(resolved: Mapping[str, Any], asked: list[str], urgent: bool, fever_first: bool) -> Question | None:
-    """The next question to ask, or None when the interview is complete."""
+# The rash pathway: the emergency discriminators first (spread, blisters and mouth sores, a new
+# medicine, fever), then how long and where; immunity matters for infections.
+RASH_GROUPS: tuple[str, ...] = (
+    "rash_spreading",
+    "rash_blisters",
+    "rash_medicine",
+    "rash_fever",
+    "rash_duration",
+    "rash_site",
+    "immunosuppressed",
+)
+PATHWAYS: dict[str, tuple[str, ...]] = {"lesion": GROUPS, "rash": RASH_GROUPS}
+DEFAULT_PATHWAY = "lesion"
+
+
+def choose_pathway(text: str, language: str = "en", current: str | None = None) -> str | None:
+    """The pathway a message points to: "rash", "lesion", or current when it does not say.
+
+    Counted from the rules table's pathway phrases, ConText-aware: "it's not a rash, it's a
+    mole" is the lesion pathway, "my mum had a rash" points nowhere.
+    """
+    rules = ruleset.load(language)
+    analysis = context.analyse(normalise(text, language), rules.language)
+    counts = {p: analysis.count(context.pathway_label(p)) for p in rules.pathways}
+    rash, lesion = counts.get("rash", 0), counts.get("lesion", 0)
+    if rash > lesion:
+        return "rash"
+    if lesion > rash:
+        return "lesion"
+    return current
+
+
+def update_pathway(state: dict[str, Any], text: str, language: str = "en") -> str:
+    """Store the pathway a message points to in the conversation state (switchable later)."""
+    chosen = choose_pathway(text, language, state.get("pathway"))
+    state["pathway"] = chosen or state.get("pathway") or DEFAULT_PATHWAY
+    return state["pathway"]
+
+
+def next_question(
+    resolved: Mapping[str, Any],
+    asked: list[str],
+    urgent: bool,
+    fever_first: bool,
+    pathway: str = DEFAULT_PATHWAY,
+) -> Question | None:
+    """The next question to ask on the pathway, or None when the interview is complete."""
     if fever_first and "fever_unwell" not in resolved:
-        return QUESTIONS["fever_unwell"]
+        return QUESTIONS["rash_fever" if pathway == "rash" else "fever_unwell"]
+    if pathway == "rash":
+        # Every rash question can reveal or rule out an emergency: none is skipped when urgent.
+        for gid in RASH_GROUPS:
+            q = QUESTIONS[gid]
+            if any(slot not in resolved for slot in q.slots):
+                return q
+        return None
     for gid in GROUPS:
         if urgent and gid in _LESION_GROUPS:
             continue
@@ -570,6 +464,7 @@ def summarise_findings(found: Mapping[str, Any]) -> list[str]:
         "widespread": ("blisters, sores or a spreading rash", "no blisters or spreading rash"),
         "history": ("a history of skin cancer", "no history of skin cancer"),
         "immunosuppressed": ("a weakened immune system", "no immune problems"),
+        "rash_spreading": ("it is spreading", "it is not spreading"),
     }
     out: list[str] = []
     for slot in SLOTS:
@@ -580,6 +475,8 @@ def summarise_findings(found: Mapping[str, Any]) -> list[str]:
             out.append(f"present for {describe_days(value)}")
         elif slot == "diameter_mm" and value is not None:
             out.append(f"about {value:g} mm across")
+        elif slot == "body_site" and isinstance(value, str):
+            out.append(f"on the {value}")
         elif slot in phrases and isinstance(value, bool):
             out.append(phrases[slot][0 if value else 1])
     return out

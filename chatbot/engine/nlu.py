@@ -5,9 +5,11 @@ from __future__ import annotations
 import calendar
 import difflib
 import re
-from dataclasses import dataclass
 from datetime import date
+from functools import cache
 from typing import Literal
+
+from . import context, ruleset
 
 Polarity = Literal["pos", "neg", "unc"]
 YesNo = Literal["yes", "no", "unsure"]
@@ -118,6 +120,8 @@ _PROTECTED = frozenset(
         "larger",
         "lager",
         "rather",
+        "feeling",
+        "feelings",
     ]
 )
 
@@ -170,11 +174,13 @@ def _fix_typo(token: str) -> str:
     return close[0]
 
 
-def normalise(text: str) -> str:
+def normalise(text: str, language: str = "en") -> str:
     """Lower-case, unify spelling and apostrophes, and repair typos of key words."""
     t = text.lower()
     t = t.replace("\u2019", "'").replace("\u2018", "'").replace("`", "'")
     t = re.sub(r"\s+", " ", t).strip()
+    if language == "es":
+        return _normalise_es(t)
     for pattern, repl in _SPELLING.items():
         t = re.sub(pattern, repl, t)
     words = re.split(r"(\W+)", t)
@@ -182,166 +188,93 @@ def normalise(text: str) -> str:
     words = [_fix_typo(w) for w in words]
     t = "".join(words)
     # "No it's bleeding" is an answer followed by a new statement: without a comma the leading
-    # "no" would be read as negating what follows.
+    # "no" would be read as negating what follows. "no same size" is "no, same size" too: a
+    # state word after a bare "no" is never negated by it (one says "not the same").
     t = re.sub(
         r"^(no|nope|nah|yes|yeah|yep|yup)\b\s*(?=(it|i|i'm|my|the|its|it's|there|but|just|only"
-        r"|this|that|he|she|we|a|an)\b)",
+        r"|this|that|he|she|we|a|an|same|still|unchanged|stable|always|round|even|smooth"
+        r"|regular|normal|fine)\b)",
         r"\1, ",
         t,
     )
     return t
 
 
-_CLAUSE_SPLIT = re.compile(
-    r"[.;!?\n,()]|\s-\s|\b(?:but|however|although|though|except|apart from|yet|and|plus|also"
-    r"|whereas|while|just|only|instead|rather than|other than)\b"
-)
-
-_NEG_CUE = re.compile(
-    r"\b(no|not|never|without|none|nor|neither|denies|deny|denied|free of|absence of|haven't"
-    r"|hasn't|hadn't|isn't|aren't|wasn't|weren't|don't|doesn't|didn't|won't|wouldn't|can't"
-    r"|cannot|couldn't|nothing|zero|nobody|no one|negative for)\b"
-)
-_UNC_CUE = re.compile(
-    r"\b(not sure|unsure|no idea|don't know|do not know|dunno|idk|not certain|can't tell"
-    r"|cannot tell|can't remember|don't remember|maybe|might|possibly|perhaps|not that i know"
-    r"|wonder|wondering|if|whether)\b"
-)
-# Phrases that contain a negation word but do not deny the finding that follows them.
-_PSEUDO_NEG = re.compile(
-    r"\b(not only|no doubt|not just|no matter|nothing but|can't stop|won't stop|doesn't stop"
-    r"|not stopping|never stops|won't heal|not heal\w*|doesn't heal|hasn't healed|never heals"
-    r"|won't go away|doesn't go away|hasn't gone away|not gone away|not go away"
-    r"|no longer the same)\b"
-)
+def _normalise_es(t: str) -> str:
+    # Accents are already folded (textnorm): "sí" is "si". A leading "si" or "no" is the answer
+    # to the question asked, not a condition or a negation of what follows: "si, me pica",
+    # "no, sigue igual"; "si tengo fiebre ..." stays a condition when the message asks.
+    t = t.lstrip("\u00a1\u00bf ")
+    if not t.endswith("?"):
+        t = re.sub(r"^(si|sip|claro|vale)\b\s*(?![,.])", r"\1, ", t)
+    t = re.sub(
+        r"^(no|nop)\b\s*(?=(sigue|mismo|misma|igual|pero|solo)\b)",
+        r"\1, ",
+        t,
+    )
+    return t
 
 
-def split_clauses(text: str) -> list[str]:
-    """Split a normalised message into clauses; negation never crosses a clause boundary."""
-    return [c.strip() for c in _CLAUSE_SPLIT.split(text) if c and c.strip()]
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One pattern match inside a clause, with its polarity."""
-
-    clause: str
-    start: int
-    end: int
-    polarity: Polarity
-
-
-def _polarity_before(clause: str, start: int) -> Polarity:
-    prefix = clause[:start]
-    tokens = prefix.split()
-    # A negation only scopes over the next few words ("no fever", "i have not had a fever").
-    window = " ".join(tokens[-6:])
-    window_clean = _PSEUDO_NEG.sub(" ", window)
-    if _UNC_CUE.search(window_clean):
-        return "unc"
-    if _NEG_CUE.search(window_clean):
-        return "neg"
-    return "pos"
-
-
-def _polarity_after(clause: str, end: int) -> Polarity | None:
-    # "Fever: no", "bleeding - none", "fever? not that i know of"
-    rest = clause[end : end + 30]
-    if re.match(r"\s*[:=-]?\s*(no|none|nope|never|nil|not really)\b", rest):
-        return "neg"
-    if re.match(r"\s*[:=-]?\s*(not that i know|not sure|unsure)", rest):
-        return "unc" if "sure" in rest else "neg"
-    return None
-
-
-def find_hits(pattern: re.Pattern[str], text: str) -> list[Hit]:
-    """Every match of pattern in the normalised text, with negation/uncertainty resolved."""
-    hits: list[Hit] = []
-    for clause in split_clauses(text):
-        for m in pattern.finditer(clause):
-            pol = _polarity_after(clause, m.end()) or _polarity_before(clause, m.start())
-            hits.append(Hit(clause, m.start(), m.end(), pol))
-    return hits
-
-
-def polarity(
-    text: str,
-    positive: re.Pattern[str] | None,
-    negative: re.Pattern[str] | None = None,
-) -> Polarity | None:
-    """Overall polarity of a finding: 'pos' wins over 'unc' which wins over 'neg'.
-
-    negative holds phrases that deny the finding directly ("same size", "round"); a negated
-    negative phrase ("not round") therefore counts as positive evidence.
-    """
-    seen: set[Polarity] = set()
-    if positive is not None:
-        for h in find_hits(positive, text):
-            seen.add(h.polarity)
-    if negative is not None:
-        for h in find_hits(negative, text):
-            seen.add({"pos": "neg", "neg": "pos", "unc": "unc"}[h.polarity])
-    # Reporting a finding when in doubt is the safer error for triage.
-    for p in ("pos", "unc", "neg"):
-        if p in seen:
-            return p  # type: ignore[return-value]
-    return None
+def split_clauses(text: str, language: str = "en") -> list[str]:
+    """Split a normalised message into clauses (the rules table's clause words)."""
+    return [c for _, c in context.clauses(text, ruleset.load(language).clause_split)]
 
 
 def rx(*alternatives: str) -> re.Pattern[str]:
     """Compile word-bounded alternatives into one pattern."""
-    return re.compile(r"\b(?:" + "|".join(alternatives) + r")")
+    return ruleset.rx(list(alternatives))
 
 
 # ---------------------------------------------------------------- yes / no / not sure
 
-_UNSURE = re.compile(
-    r"^(i'm |i am |im )?(not sure|unsure|no idea|don't know|do not know|dunno|idk|not certain"
-    r"|maybe|possibly|perhaps|can't tell|cannot tell|hard to (say|tell)|can't remember"
-    r"|don't remember|no clue|i'm not sure|not really sure|i don't know|i have no idea|might"
-    r"( have| be)?|could be|unclear)\b"
-)
-_NO = re.compile(
-    r"^(no+|nope|nah|n|never|none|nothing|negative|not really|not at all|not that i know"
-    r"( of)?|not that i've noticed|not as far as i know|i don't think so|don't think so"
-    r"|i haven't|it hasn't|it doesn't|it didn't|it isn't|it's not|hasn't|doesn't|didn't"
-    r"|haven't|isn't|no it|no,|neither|nah|not)\b"
-)
-_YES = re.compile(
-    r"^(y|yes+|yeah|yea|yep|yup|ya|aye|sure|definitely|absolutely|correct|right|true|indeed"
-    r"|it has|it does|it did|it is|i have|i do|i am|i did|i've|has|does|did|a (bit|little)"
-    r"|a little bit|slightly|kind of|kinda|sort of|sometimes|occasionally|often|lots|a lot"
-    r"|i think so|think so|probably|yes it|ok yes|uh huh|mhm)\b"
-)
+
+@cache
+def _answer_patterns(language: str) -> tuple[dict[str, re.Pattern[str]], ...]:
+    """The answer words of the patient's language first, then of every other table.
+
+    Replies mix languages ("ok si", "no idea") and a caller that does not pass the language
+    still reads "si" and "no se"; no answer word of one table is an ordinary word of another.
+    """
+    first = ruleset.load(language).language
+    codes = [first, *(c for c in ruleset.languages() if c != first)]
+    tables = []
+    for code in codes:
+        words = ruleset.load(code).answers
+        alt = {k: "|".join(v) for k, v in words.items()}
+        tables.append(
+            {
+                "unsure": re.compile(rf"^(?:{alt['unsure']})\b"),
+                "no": re.compile(rf"^(?:{alt['no']})\b"),
+                "yes": re.compile(rf"^(?:{alt['yes']})\b"),
+                "bare": re.compile(rf"^(?:{alt['bare']})\s*([,.;!-]|$)"),
+                "filler": re.compile(rf"^((?:{alt['filler']})\b[\s,.]*)+"),
+            }
+        )
+    return tuple(tables)
 
 
-_FILLER_START = re.compile(r"^((hmm+|umm*|uhh*|erm+|er|well|oh|ok|okay|so|ah+)\b[\s,.]*)+")
+def _strip_filler(t: str, language: str) -> str:
+    for table in _answer_patterns(language):
+        t = table["filler"].sub("", t)
+    return t
 
 
-def yes_no(text: str) -> YesNo | None:
+def yes_no(text: str, language: str = "en") -> YesNo | None:
     """Classify the start of a reply as yes, no or not sure (None if it is neither)."""
-    t = _FILLER_START.sub("", normalise(text).strip(" .!,"))
+    t = _strip_filler(normalise(text, language).strip(" .!,\u00a1\u00bf"), language)
     if not t:
         return None
-    if _UNSURE.match(t):
-        return "unsure"
-    if _NO.match(t):
-        return "no"
-    if _YES.match(t):
-        return "yes"
+    tables = _answer_patterns(language)
+    for kind in ("unsure", "no", "yes"):
+        if any(table[kind].match(t) for table in tables):
+            return kind  # type: ignore[return-value]
     return None
 
 
-def leads_with_bare_yes_no(text: str) -> bool:
+def leads_with_bare_yes_no(text: str, language: str = "en") -> bool:
     """True when a yes/no word stands on its own ("no", "no, it itches", "yes - a bit")."""
-    t = _FILLER_START.sub("", normalise(text).strip(" .!"))
-    return bool(
-        re.match(
-            r"^(y|yes+|yeah|yea|yep|yup|no+|nope|nah|not really|not sure|unsure"
-            r"|i don't know|dunno|no idea|never)\s*([,.;!-]|$)",
-            t,
-        )
-    )
+    t = _strip_filler(normalise(text, language).strip(" .!\u00a1\u00bf"), language)
+    return any(table["bare"].match(t) for table in _answer_patterns(language))
 
 
 # ---------------------------------------------------------------- numbers, sizes, durations
@@ -378,11 +311,40 @@ _NUMBER_WORDS = {
     "a half": 0.5,
     "one and a half": 1.5,
     "many": 5,
+    # Spanish (accents folded)
+    "un": 1,
+    "una": 1,
+    "uno": 1,
+    "dos": 2,
+    "tres": 3,
+    "cuatro": 4,
+    "cinco": 5,
+    "seis": 6,
+    "siete": 7,
+    "ocho": 8,
+    "nueve": 9,
+    "diez": 10,
+    "quince": 15,
+    "veinte": 20,
+    "treinta": 30,
+    "un par de": 2,
+    "unos": 3,
+    "unas": 3,
+    "unos pocos": 3,
+    "unas pocas": 3,
+    "varios": 4,
+    "varias": 4,
+    "medio": 0.5,
+    "media": 0.5,
+    "muchos": 5,
+    "muchas": 5,
 }
 _NUM = (
     r"(?P<num>\d+(?:[.,]\d+)?|one and a half|a couple of|couple of|a couple|a few|few|several"
     r"|half an?|many|an?|one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve"
-    r"|fifteen|twenty|thirty|forty|fifty)"
+    r"|fifteen|twenty|thirty|forty|fifty|un par de|unos pocos|unas pocas|unos|unas|varios|varias"
+    r"|medio|media|muchos|muchas|una|uno|un|dos|tres|cuatro|cinco|seis|siete|ocho|nueve|diez"
+    r"|quince|veinte|treinta)"
 )
 
 
@@ -395,11 +357,13 @@ def _num(value: str) -> float:
 
 _SIZE_UNIT = re.compile(
     _NUM + r"\s*(?:-|to)?\s*(?P<num2>\d+(?:[.,]\d+)?)?\s*"
-    r"(?P<unit>mm|millimetre|millimetres|cm|centimetre|centimetres|inch|inches|in\b)"
+    r"(?P<unit>mm|millimetre|millimetres|cm|centimetre|centimetres|inch|inches|in\b"
+    r"|milimetros?|centimetros?)"
 )
 _HALF_UNIT = re.compile(
     r"\b(?P<frac>half|quarter|a quarter|three quarters)( of)? (an?|one) "
     r"(?P<unit>centimetre|cm|inch|millimetre|mm)"
+    r"|\b(?P<frac_es>medio|un cuarto de) (?P<unit_es>centimetro|cm)"
 )
 # Everyday comparisons patients use; values are rough typical widths in mm.
 _SIZE_OBJECTS: tuple[tuple[str, float], ...] = (
@@ -413,6 +377,16 @@ _SIZE_OBJECTS: tuple[tuple[str, float], ...] = (
     (r"grape|5p|dime|olive", 18),
     (r"penny|1p|2p|10p|cherry|nickel|quarter\b|coin|50p|euro|pound coin|strawberry", 22),
     (r"golf ball|walnut", 40),
+    # Spanish
+    (r"cabeza de alfiler|punta de alfiler|grano de arena", 1),
+    (r"semilla de sesamo|peca\b", 3),
+    (r"grano de arroz|lenteja", 5),
+    (r"guisante", 8),
+    (r"garbanzo|arandano|pasa\b", 10),
+    (r"canica|boton", 15),
+    (r"\buva\b|aceituna", 18),
+    (r"moneda|cereza|fresa", 22),
+    (r"pelota de golf|\bnuez\b", 40),
 )
 _UNIT_MM = {
     "mm": 1,
@@ -424,19 +398,31 @@ _UNIT_MM = {
     "inch": 25.4,
     "inches": 25.4,
     "in": 25.4,
+    "milimetro": 1,
+    "milimetros": 1,
+    "centimetro": 10,
+    "centimetros": 10,
 }
-_FRAC = {"half": 0.5, "quarter": 0.25, "a quarter": 0.25, "three quarters": 0.75}
+_FRAC = {
+    "half": 0.5,
+    "quarter": 0.25,
+    "a quarter": 0.25,
+    "three quarters": 0.75,
+    "medio": 0.5,
+    "un cuarto de": 0.25,
+}
 
 
-def parse_size_mm(text: str) -> float | None:
+def parse_size_mm(text: str, language: str = "en") -> float | None:
     """Largest width of the lesion in millimetres, from numbers or everyday objects."""
-    t = normalise(text)
+    t = normalise(text, language)
     m = _HALF_UNIT.search(t)
     if m:
-        return round(_FRAC[m.group("frac")] * _UNIT_MM[m.group("unit")], 1)
+        frac, unit = m.group("frac") or m.group("frac_es"), m.group("unit") or m.group("unit_es")
+        return round(_FRAC[frac] * _UNIT_MM[unit], 1)
     for m in _SIZE_UNIT.finditer(t):
-        # "grew by 2 mm" is a change, not the width.
-        if re.search(r"\bby\s*$", t[: m.start()]):
+        # "grew by 2 mm" ("crecio 2 mm") is a change, not the width.
+        if re.search(r"\b(by|en)\s*$", t[: m.start()]):
             continue
         if m.group("unit") == "in" and not m.group("num")[0].isdigit():
             continue
@@ -447,7 +433,7 @@ def parse_size_mm(text: str) -> float | None:
     if (
         re.search(
             r"\b(size of|big as|as big|like a|about|around|similar to|same size as"
-            r"|sized|size)\b",
+            r"|sized|size|tamano|como (un|una)|mas o menos|alrededor de|parecido a)\b",
             t,
         )
         or len(t.split()) <= 6
@@ -460,7 +446,17 @@ def parse_size_mm(text: str) -> float | None:
 
 _DURATION_UNIT = re.compile(
     _NUM + r"\s*(?:-|to|or)?\s*(?P<num2>\d+)?\s*(?:more\s+)?"
-    r"(?P<unit>days?|weeks?|wks?|fortnights?|months?|mths?|mos?|years?|yrs?|decades?)\b"
+    r"(?P<unit>days?|weeks?|wks?|fortnights?|months?|mths?|mos?|years?|yrs?|decades?"
+    r"|dias?|semanas?|mes|meses|anos?)\b"
+)
+# "I am 74 years old", "a 3-year-old", "tiene 3 anos", "mi hijo de 3 anos": an age, not how long
+# the spot has been there; ages are blanked before durations are read.
+_AGE_PHRASE = re.compile(
+    r"\b(i am|i'm|im|aged?|he is|she is|he's|she's|turned|turning)\s+\d+(\s*(years?|yrs?)( old)?)?\b"
+    r"|\b(\d+|" + _NUM[len("(?P<num>") :] + r"\s*-?\s*(years?|yrs?|months?|weeks?|days?)\s*-?\s*olds?\b"
+    r"|\b(tengo|tiene|tenia|cumple|cumplio|cumplido|con)\s+\d+\s+anos\b|\b\d+\s+anos de edad\b"
+    r"|\b(hijo|hija|nino|nina|bebe|nieto|nieta|hermano|hermana|chico|chica|hombre|mujer|paciente)"
+    r" de \d+ (anos|meses)\b"
 )
 _UNIT_DAYS = {
     "day": 1,
@@ -473,15 +469,52 @@ _UNIT_DAYS = {
     "year": 365,
     "yr": 365,
     "decade": 3650,
+    "dia": 1,
+    "semana": 7,
+    "mes": 30,
+    "mese": 30,
+    "ano": 365,
 }
 _MONTHS = {name.lower(): i for i, name in enumerate(calendar.month_name) if name}
 _MONTHS.update({name.lower(): i for i, name in enumerate(calendar.month_abbr) if name})
-_SEASON_MONTH = {"spring": 3, "summer": 6, "autumn": 9, "fall": 9, "winter": 12}
+_MONTHS.update(
+    {
+        name: i + 1
+        for i, name in enumerate(
+            (
+                "enero",
+                "febrero",
+                "marzo",
+                "abril",
+                "mayo",
+                "junio",
+                "julio",
+                "agosto",
+                "septiembre",
+                "octubre",
+                "noviembre",
+                "diciembre",
+            )
+        )
+    }
+)
+_SEASON_MONTH = {
+    "spring": 3,
+    "summer": 6,
+    "autumn": 9,
+    "fall": 9,
+    "winter": 12,
+    "primavera": 3,
+    "verano": 6,
+    "otono": 9,
+    "invierno": 12,
+}
 _LIFELONG = re.compile(
     r"\b(since (i was )?(a )?(child|kid|baby|birth|born|childhood|teenager|little|young|school)"
     r"|all my life|whole life|as long as i (can )?remember|forever|for ages|always had"
     r"|had it always|birthmark|since my teens|many years|for years|years and years"
-    r"|decades)\b"
+    r"|decades|desde siempre|toda (la|mi) vida|desde (que naci|nacimiento|(muy )?(nino|nina|pequeno"
+    r"|pequena|chico|chica|joven))|de nacimiento|de toda la vida|muchos anos|hace anos)\b"
 )
 
 
@@ -489,10 +522,10 @@ def _days_since(day: date, today: date) -> float:
     return float(max((today - day).days, 0))
 
 
-def parse_duration_days(text: str, today: date | None = None) -> float | None:
+def parse_duration_days(text: str, today: date | None = None, language: str = "en") -> float | None:
     """How long the patient has had the lesion, in days (None when no duration is given)."""
     today = today or date.today()
-    t = normalise(text)
+    t = _AGE_PHRASE.sub(" ", normalise(text, language))
     if _LIFELONG.search(t):
         return 3650.0
     m = _DURATION_UNIT.search(t)
@@ -502,11 +535,11 @@ def parse_duration_days(text: str, today: date | None = None) -> float | None:
         if m.group("num2"):
             value = max(value, float(m.group("num2")))
         return float(value * _UNIT_DAYS.get(unit, 30))
-    if re.search(r"\b(a day or two|couple of days)\b", t):
+    if re.search(r"\b(a day or two|couple of days|un par de dias)\b", t):
         return 2.0
     m = re.search(
-        r"\bsince (?:last |early |late |the end of |the start of )?"
-        r"(?P<month>[a-z]+)(?: (?P<year>\d{4}))?\b",
+        r"\b(?:since|desde) (?:last |early |late |the end of |the start of |(?:el |la )?(?:pasado |pasada )?"
+        r"|principios de |finales de )?(?P<month>[a-z]+)(?: (?:de )?(?P<year>\d{4}))?\b",
         t,
     )
     if m:
@@ -519,14 +552,14 @@ def parse_duration_days(text: str, today: date | None = None) -> float | None:
             if start > today:
                 start = date(y - 1, month, 1)
             return _days_since(start, today)
-        if word == "christmas":
+        if word in ("christmas", "navidad", "navidades"):
             start = date(today.year, 12, 25)
             if start > today:
                 start = date(today.year - 1, 12, 25)
             return _days_since(start, today)
     m = re.search(
-        r"\b(in|during|over|since) (the )?(last |this )?(?P<season>spring|summer|autumn"
-        r"|fall|winter)\b",
+        r"\b(in|during|over|since|desde|en) (the |el |la )?(last |this |este |esta )?(?P<season>spring|summer"
+        r"|autumn|fall|winter|primavera|verano|otono|invierno)\b",
         t,
     )
     if m:
@@ -534,7 +567,7 @@ def parse_duration_days(text: str, today: date | None = None) -> float | None:
         if start > today:
             start = date(today.year - 1, start.month, 1)
         return _days_since(start, today)
-    m = re.search(r"\bsince (?P<year>(19|20)\d\d)\b", t)
+    m = re.search(r"\b(since|desde) (?P<year>(19|20)\d\d)\b", t)
     if m:
         return _days_since(date(int(m.group("year")), 1, 1), today)
     m = re.search(r"\bin (?P<year>(19|20)\d\d)\b", t)
@@ -551,6 +584,16 @@ def parse_duration_days(text: str, today: date | None = None) -> float | None:
         (r"\b(weeks)\b", 21.0),
         (r"\b(days)\b", 3.0),
         (r"\b(a while|quite a while|some time|long time)\b", 180.0),
+        (r"\b(hoy|esta manana|esta tarde|esta noche|anoche|unas horas|horas)\b", 0.5),
+        (r"\b(ayer|desde ayer)\b", 1.0),
+        (r"\b(la semana pasada|hace una semana)\b", 7.0),
+        (r"\b(el mes pasado|hace un mes)\b", 30.0),
+        (r"\b(el ano pasado|hace un ano)\b", 365.0),
+        (r"\b(anos)\b", 730.0),
+        (r"\b(meses)\b", 90.0),
+        (r"\b(semanas)\b", 21.0),
+        (r"\b(dias)\b", 3.0),
+        (r"\b(hace tiempo|un tiempo|bastante tiempo|mucho tiempo)\b", 180.0),
     )
     for pattern, days in simple:
         if re.search(pattern, t):
@@ -581,12 +624,20 @@ _QUESTION_START = re.compile(
 )
 _GREETING = re.compile(
     r"^(hi+|hello+|hey+|hiya|howdy|good (morning|afternoon|evening)|greetings|yo|thanks"
-    r"|thank you|thank u|thx|ta|cheers|ok thanks|okay thanks|bye|goodbye)\b"
+    r"|thank you|thank u|thx|ta|cheers|ok thanks|okay thanks|bye|goodbye"
+    r"|hola|buenas( tardes| noches)?|buenos dias|gracias|muchas gracias|adios|hasta luego)\b"
 )
-_FIRST_PERSON = re.compile(r"\b(i|i'm|i've|i'd|me|my|mine|myself|we|our|us|im|ive)\b")
+# English and Spanish: a question that also describes the patient ("tengo fiebre, ¿es grave?")
+# is read for red flags in either language.
+_FIRST_PERSON = re.compile(
+    r"\b(i|i'm|i've|i'd|me|my|mine|myself|we|our|us|im|ive"
+    r"|yo|mi|mis|tengo|tenia|estoy|estaba|noto|siento|nos|nuestro|nuestra)\b"
+)
 _THIRD_PARTY = re.compile(
     r"\b(my (son|daughter|child|baby|husband|wife|partner|mum|mom|dad|mother|father|kid|boy"
     r"|girl))\b"
+    r"|\b(mi|mis) (hijos?|hijas?|bebe|nino|nina|marido|mujer|esposa|esposo|pareja|madre|padre"
+    r"|mama|papa)\b"
 )
 
 

@@ -14,6 +14,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.metrics.pairwise import cosine_similarity
 
 from .nlu import normalise
+from .textnorm import fold_text
 
 # Tuned on the dev part of tests/data/chat_eval.jsonl (see chatbot/evaluate.py --tune).
 DEFAULT_THRESHOLD = 0.09
@@ -32,6 +33,8 @@ class KnowledgeDoc:
     source: str
     url: str | None = None
     keywords: tuple[str, ...] = field(default_factory=tuple)
+    # The language the title and text are written in (an untranslated page stays "en").
+    language: str = "en"
 
 
 @dataclass(frozen=True)
@@ -78,28 +81,39 @@ _SYNONYMS = {
 }
 
 
-def clean_query(text: str) -> str:
+# The same for Spanish (text is folded first, so no accents: "que", "como", "cual").
+_FILLER_ES = re.compile(
+    r"\b(que|cual|cuales|como|cuando|donde|quien|por|porque|para|es|son|era|fue|ser|esta|estan|estoy"
+    r"|un|una|unos|unas|el|la|los|las|lo|le|les|de|del|al|a|y|o|u|en|con|sin|sobre|mi|mis|me|yo"
+    r"|se|su|sus|te|tu|usted|puede|puedo|pueden|debo|debe|deberia|tengo|tiene|tienen|hay|hace|hago"
+    r"|muy|mas|algo|alguna|alguno|esto|eso|este|ese|esa|aqui|significa|quiero|saber|decir|dime|digame"
+    r"|explica|expliqueme|informacion|favor|ya|si|no|pero|tambien|solo|bien|mal|cosa|cosas|entonces)\b"
+)
+
+
+def clean_query(text: str, language: str = "en") -> str:
     """Normalise a patient question down to its content words."""
-    t = normalise(text)
+    t = normalise(fold_text(text)) if language != "en" else normalise(text)
     for pattern, repl in _ABBREVIATIONS.items():
         t = re.sub(pattern, repl, t)
     for pattern, repl in _SYNONYMS.items():
         t = re.sub(pattern, repl, t)
-    t = _FILLER.sub(" ", t)
+    t = (_FILLER_ES if language == "es" else _FILLER).sub(" ", t)
     t = re.sub(r"[^\w&\s-]", " ", t)
     return re.sub(r"\s+", " ", t).strip()
 
 
 def _head_text(doc: KnowledgeDoc) -> str:
     """What a document is about: its title (an FAQ's question) and keywords."""
-    return clean_query(" ".join([doc.title, *doc.keywords]))
+    return clean_query(" ".join([doc.title, *doc.keywords]), doc.language)
 
 
 def _body_text(doc: KnowledgeDoc) -> str:
     """What a document says, without the timing and emergency boilerplate every disease page
     shares (it would pull every "when should I go to hospital" question to some disease)."""
-    text = re.split(r"How soon: |Emergency signs: ", doc.text)[0]
-    return normalise(text)
+    labels = _LABELS.get(doc.language, _LABELS["en"])
+    text = re.split(f"{re.escape(labels['timeframe'])}|{re.escape(labels['emergency_signs'])}", doc.text)[0]
+    return normalise(text) if doc.language == "en" else normalise(fold_text(text))
 
 
 # Title and keyword words too general to show that a question is about skin.
@@ -174,10 +188,10 @@ def _domain_terms(docs: list[KnowledgeDoc]) -> list[str]:
     words: set[str] = set()
     for d in docs:
         for phrase in (d.title, *d.keywords, d.id.split(":", 1)[-1].replace("_", " ")):
-            words.update(w for w in clean_query(phrase).split() if len(w) >= 3)
+            words.update(w for w in clean_query(phrase, d.language).split() if len(w) >= 3)
         if d.source == "disease":
             # Long words in disease pages are nearly all medical terms ("granuloma").
-            words.update(w for w in clean_query(d.text).split() if len(w) >= 8)
+            words.update(w for w in clean_query(d.text, d.language).split() if len(w) >= 8)
     return sorted(words - _GENERIC)
 
 
@@ -186,9 +200,9 @@ def _aliases(doc: KnowledgeDoc) -> set[str]:
     their first two words ("basal cell" for "basal cell carcinoma")."""
     if doc.source != "disease":
         return set()
-    names = re.split(r"[(),/]|\bfor example\b|\band\b", doc.title.lower())
+    names = re.split(r"[(),/]|\bfor example\b|\band\b|\bpor ejemplo\b|\by\b", doc.title.lower())
     names += [doc.id.split(":", 1)[-1].replace("_", " ")]
-    cleaned = {clean_query(n) for n in names}
+    cleaned = {clean_query(n, doc.language) for n in names}
     cleaned |= {" ".join(n.split()[:2]) for n in cleaned if len(n.split()) >= 3}
     return {n for n in cleaned if len(n) >= 3}
 
@@ -196,22 +210,25 @@ def _aliases(doc: KnowledgeDoc) -> set[str]:
 _DEFINITION = re.compile(
     r"^(what|whats|what's|wat|wot) (is|are|r) (a |an |the )?(?P<x>[\w -]+?)s?\??$"
     r"|^(tell me about|explain|define) (a |an |the )?(?P<y>[\w -]+?)s?\??$"
+    r"|^\W*(que|qu) (es|son) (un |una |el |la |los |las )?(?P<z>[\w -]+?)\??$"
 )
 
 
-def _definition_subject(question: str) -> str | None:
+def _definition_subject(question: str, language: str = "en") -> str | None:
     """The condition a definition question names ("what is a mole?" -> "mole"): it should be
     answered from that condition's page even when the name is an everyday word."""
-    m = _DEFINITION.match(normalise(question).strip(" .!"))
+    m = _DEFINITION.match(normalise(fold_text(question)).strip(" .!"))
     if not m:
         return None
-    return clean_query(m.group("x") or m.group("y")) or None
+    return clean_query(m.group("x") or m.group("y") or m.group("z"), language) or None
 
 
 def _distinctive_aliases(docs: list[KnowledgeDoc]) -> list[tuple[str, ...]]:
     """Disease aliases that at most one FAQ entry uses: an everyday word such as "mole" names
     a disease page but also half the FAQ, so it must not pull questions to the page."""
-    faq_heads = [" " + clean_query(" ".join([d.title, *d.keywords])) + " " for d in docs if d.source != "disease"]
+    faq_heads = [
+        " " + clean_query(" ".join([d.title, *d.keywords]), d.language) + " " for d in docs if d.source != "disease"
+    ]
     out = []
     for d in docs:
         names = {a for a in _aliases(d) if sum(f" {a} " in h or f" {a}s " in h for h in faq_heads) <= 1}
@@ -229,9 +246,11 @@ def _sentences(text: str) -> list[str]:
 class Retriever:
     """Cosine similarity over character (char_wb 3-5) and word (1-2) TF-IDF vectors."""
 
-    def __init__(self, docs: list[KnowledgeDoc], threshold: float = DEFAULT_THRESHOLD) -> None:
+    def __init__(self, docs: list[KnowledgeDoc], threshold: float = DEFAULT_THRESHOLD, language: str = "en") -> None:
         self.docs = list(docs)
         self.threshold = threshold
+        # The language questions are asked in (the documents say their own).
+        self.language = language
         self._char = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True)
         self._word = TfidfVectorizer(
             analyzer="word",
@@ -253,7 +272,7 @@ class Retriever:
 
     def scores(self, question: str) -> np.ndarray:
         """Similarity of the question to every document."""
-        q = clean_query(question)
+        q = clean_query(question, self.language)
         if not self.docs or not q:
             return np.zeros(len(self.docs))
         qc, qw = self._char.transform([q]), self._word.transform([q])
@@ -267,7 +286,7 @@ class Retriever:
         # Naming a condition outright ("is melanoma dangerous") is the strongest signal of what
         # the patient wants, stronger than an FAQ that merely mentions it.
         padded = f" {q} "
-        defined = _definition_subject(question)
+        defined = _definition_subject(question, self.language)
         bonus = np.array(
             [
                 NAME_BONUS
@@ -292,7 +311,7 @@ class Retriever:
         Character n-grams give every query some similarity to something; "is coffee bad for
         you" must not be answered from the itchy-mole page just because it scored well.
         """
-        for word in clean_query(question).split():
+        for word in clean_query(question, self.language).split():
             if len(word) < 3 or word in _GENERIC:
                 continue
             if word in self._domain or word[:5] in self._domain_stems:
@@ -320,83 +339,110 @@ class Retriever:
             return doc.text.strip()
         summary = sections[0].strip()
         labelled = [sections[i] + sections[i + 1].strip() for i in range(1, len(sections) - 1, 2)]
-        wanted = next(
-            (label for label, pattern in _SECTION_INTENT if pattern.search(normalise(question))),
-            None,
-        )
-        best = next((sec for sec in labelled if sec.startswith(wanted)), None) if wanted else None
+        asked = normalise(fold_text(question))
+        wanted = next((key for key, pattern in _SECTION_INTENT if pattern.search(asked)), None)
+        label = _LABELS.get(doc.language, _LABELS["en"]).get(wanted or "", "")
+        best = next((sec for sec in labelled if sec.startswith(label)), None) if label else None
         if best is None:
             return summary
         first = _sentences(summary)[0]
         return f"{first} {best}"
 
 
-# Which part of a disease page a question asks for; anything else gets the summary.
+# The section labels of a disease document, per language (doc_from_disease writes them).
+_LABELS: dict[str, dict[str, str]] = {
+    "en": {
+        "causes": "Causes: ",
+        "typical_look": "What it looks like: ",
+        "action": "What to do: ",
+        "timeframe": "How soon: ",
+        "emergency_signs": "Emergency signs: ",
+    },
+    "es": {
+        "causes": "Causas: ",
+        "typical_look": "Cómo se ve: ",
+        "action": "Qué hacer: ",
+        "timeframe": "Cuándo consultar: ",
+        "emergency_signs": "Signos de urgencia: ",
+    },
+}
+
+# Which part of a disease page a question asks for (English or Spanish, accents folded);
+# anything else gets the summary.
 _SECTION_INTENT: tuple[tuple[str, re.Pattern[str]], ...] = (
-    ("Emergency signs", re.compile(r"\b(emergency|a&e|999|911|ambulance|hospital)\b")),
     (
-        "How soon",
+        "emergency_signs",
+        re.compile(r"\b(emergency|a&e|999|911|112|ambulance|hospital|urgencias?|emergencias?|ambulancia)\b"),
+    ),
+    (
+        "timeframe",
         re.compile(
             r"\b(how soon|how quickly|how urgent|how long can i wait|when should"
-            r"|how fast should)\b"
+            r"|how fast should|cuando (debo|tengo que|hay que)|que tan urgente|cuanto puedo esperar"
+            r"|con que rapidez|cuanta prisa)\b"
         ),
     ),
     (
-        "Causes",
+        "causes",
         re.compile(
             r"\b(caus\w*|why do|why did|why does|how do you get|how did i get"
-            r"|risk|reason|get it|catch|contagious|trigger\w*)\b"
+            r"|risk|reason|get it|catch|contagious|trigger\w*"
+            r"|por que (sale|salen|aparece|aparecen|me sale|tengo)|de donde viene|riesgos?|contagi\w*|se pega)\b"
         ),
     ),
     (
-        "What it looks like",
+        "typical_look",
         re.compile(
             r"\b(look\w*|appear\w*|recogni[sz]e|identify|tell if"
-            r"|signs?|symptoms?|spot it|what colou?r)\b"
+            r"|signs?|symptoms?|spot it|what colou?r"
+            r"|aspecto|como (es|son|se ve|se ven)|reconoc\w*|sintomas?|signos?|que color)\b"
         ),
     ),
     (
-        "What to do",
+        "action",
         re.compile(
             r"\b(treat\w*|cure\w*|remov\w*|what (should|do|can) i do"
-            r"|what to do|get rid|manage|help|see a doctor|need to)\b"
+            r"|what to do|get rid|manage|help|see a doctor|need to"
+            r"|trat\w*|cura\w*|quitar\w*|eliminar\w*|que (debo|puedo|tengo que) hacer|que hago|ayuda)\b"
         ),
     ),
 )
 
-_SECTION = re.compile(r"((?:Causes|What it looks like|What to do|How soon|Emergency signs): )")
+_SECTION = re.compile(
+    "("
+    + "|".join(re.escape(label) for labels in _LABELS.values() for label in sorted(labels.values(), key=len)[::-1])
+    + ")"
+)
 
 
 @lru_cache(maxsize=8)
-def _cached(key: str, docs: tuple[KnowledgeDoc, ...], threshold: float) -> Retriever:
-    return Retriever(list(docs), threshold)
+def _cached(key: str, docs: tuple[KnowledgeDoc, ...], threshold: float, language: str) -> Retriever:
+    return Retriever(list(docs), threshold, language)
 
 
-def retriever_for(docs: list[KnowledgeDoc], threshold: float = DEFAULT_THRESHOLD) -> Retriever:
+def retriever_for(docs: list[KnowledgeDoc], threshold: float = DEFAULT_THRESHOLD, language: str = "en") -> Retriever:
     """A fitted retriever, reused while the knowledge base is unchanged (one per request is
     common in the web app, and refitting on every message would be wasted work)."""
     digest = hashlib.sha256(
         "\x00".join(f"{d.id}\x01{d.title}\x01{d.text}\x01{d.keywords}" for d in docs).encode()
     ).hexdigest()
-    return _cached(digest, tuple(docs), threshold)
+    return _cached(digest, tuple(docs), threshold, language)
 
 
 # ---------------------------------------------------------------- building documents
 
-_DISEASE_SECTIONS = (
-    ("summary", ""),
-    ("causes", "Causes: "),
-    ("typical_look", "What it looks like: "),
-    ("action", "What to do: "),
-    ("timeframe", "How soon: "),
-    ("emergency_signs", "Emergency signs: "),
-)
+_DISEASE_SECTIONS = ("summary", "causes", "typical_look", "action", "timeframe", "emergency_signs")
 
 
 def doc_from_disease(row: dict[str, Any]) -> KnowledgeDoc:
-    """One KnowledgeDoc per disease: name, summary, causes, look, action, timeframe, signs."""
+    """One KnowledgeDoc per disease: name, summary, causes, look, action, timeframe, signs.
+
+    row["language"] says which language its texts are in (English when absent)."""
+    language = row.get("language") or "en"
+    labels = _LABELS.get(language, _LABELS["en"])
     parts = []
-    for key, label in _DISEASE_SECTIONS:
+    for key in _DISEASE_SECTIONS:
+        label = labels.get(key, "")
         value = (row.get(key) or "").strip()
         if not value:
             continue
@@ -416,6 +462,7 @@ def doc_from_disease(row: dict[str, Any]) -> KnowledgeDoc:
         source="disease",
         url=refs[0]["url"] if refs and refs[0].get("url") else None,
         keywords=keywords,
+        language=language,
     )
 
 
@@ -429,6 +476,7 @@ def doc_from_faq(row: dict[str, Any]) -> KnowledgeDoc:
         source="faq",
         url=refs[0].get("url") if refs else None,
         keywords=tuple(row.get("keywords") or ()),
+        language=row.get("language") or "en",
     )
 
 

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Literal
 
-from . import nlu
+from . import messages, nlu
 from .textnorm import fold_text
 
 Answer = Literal["yes", "no", "unsure"]
@@ -243,8 +243,20 @@ def next_question(screen: Mapping[str, Any]) -> ScreenQuestion | None:
     return None
 
 
-def question_text(screen: Mapping[str, Any], q: ScreenQuestion) -> str:
-    return q.follow_up if q.id in screen["doubted"] else q.text
+def say(q: ScreenQuestion, field: str, language: str = "en") -> str:
+    """One of q's patient-facing texts (text, follow_up, if_still_unsure, short) in language;
+    English (the table above) where the catalog has no translation."""
+    return messages.own(language, "screen", q.id, field) or getattr(q, field)
+
+
+def question_text(screen: Mapping[str, Any], q: ScreenQuestion, language: str = "en") -> str:
+    return say(q, "follow_up" if q.id in screen["doubted"] else "text", language)
+
+
+def choices(language: str = "en") -> list[dict[str, str]]:
+    """The tap answers with their labels in language (the value sent back stays English)."""
+    labels = messages.lookup(language, "choice") or {}
+    return [{"value": c["value"], "label": labels.get(c["value"], c["label"])} for c in CHOICES]
 
 
 def _clean(text: str) -> str:

@@ -109,7 +109,8 @@ def test_strangers_get_404_and_nurses_cannot_write(api_as, patient_alice, patien
     assert api_as(patient_bob).get(f"{C}{conv['id']}/").status_code == 404
     assert api_as(patient_bob).post(f"{C}{conv['id']}/messages/", {"text": "hi"}, format="json").status_code == 404
     assert api_as(nurse_nina).post(f"{C}{conv['id']}/messages/", {"text": "hi"}, format="json").status_code == 403
-    assert api_as(nurse_nina).get(f"{C}{conv['id']}/").status_code == 200
+    # A chat that belongs to no triage case is not a nurse's to read (issue 16, item 6).
+    assert api_as(nurse_nina).get(f"{C}{conv['id']}/").status_code == 404
     assert Message.objects.filter(conversation_id=conv["id"]).count() == 1
 
 

@@ -143,3 +143,28 @@ def test_typos_in_key_words_are_repaired_but_real_words_kept():
     assert "fever" in nlu.normalise("I have a feaver")
     assert "blisters" in nlu.normalise("blisturs on my arm")
     assert "large areas" in nlu.normalise("large areas")
+
+
+def test_no_same_size_is_no_change_in_size():
+    # given a bare "no" before the answer (issue 15)
+    found = extract_findings("no same size", TODAY)
+    # then it denies the change rather than negating "same size"
+    assert found.get("size_change") is False
+
+
+@pytest.mark.parametrize(
+    "text", ["I am 74 years old", "she's a 3-year-old", "my 3 year old son", "I'm 40 years old and it itches"]
+)
+def test_an_age_is_not_a_duration(text):
+    # when / then
+    assert nlu.parse_duration_days(text, TODAY) is None
+
+
+def test_a_duration_next_to_an_age_is_still_read():
+    # when / then
+    assert nlu.parse_duration_days("I'm 74 and I've had it for 3 weeks", TODAY) == 21
+
+
+def test_feeling_is_not_corrected_to_peeling():
+    # when / then
+    assert "peeling" not in nlu.normalise("feeling hot and cold")

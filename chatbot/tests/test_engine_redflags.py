@@ -79,3 +79,47 @@ def test_flags_combine_across_messages():
 def test_a_positive_feature_is_not_withdrawn_by_a_later_denial():
     merged = redflags.merge_features({"fever": "pos"}, {"fever": "neg"})
     assert merged["fever"] == "pos"
+
+
+# Issue 15: emergencies the engine missed on the first message; each must be caught by the
+# general rules (a red line from a wound, the shakes, pressure that fails, blood thinners).
+@pytest.mark.parametrize(
+    ("text", "code"),
+    [
+        ("red line going up my arm from the cut, feeling hot n cold", "spreading_infection"),
+        (
+            "got bitten by the dog on tuesday, the redness is way past the line already and i've got "
+            "the shakes n a temp",
+            "spreading_infection",
+        ),
+        (
+            "my husband cut his hand and it has been bleeding for over half an hour despite pressure. "
+            "He takes warfarin",
+            "uncontrolled_bleeding",
+        ),
+        ("it's still bleeding and I'm on blood thinners", "uncontrolled_bleeding"),
+        (
+            "can tablets cause a rash? started new ones last week and now i have a rash all over with a fever "
+            "and my face has swollen up",
+            "erythroderma",
+        ),
+    ],
+)
+def test_issue_15_missed_emergencies_are_caught(text, code):
+    # when
+    result = redflags.evaluate(redflags.extract_features(text))
+    # then
+    assert code in result.codes
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "it bled a little once last month, I take warfarin",
+        "I'm feeling fine, it's a small spot",
+        "I can't stop scratching it",
+    ],
+)
+def test_issue_15_new_rules_stay_quiet_on_calm_messages(text):
+    # when / then
+    assert redflags.evaluate(redflags.extract_features(text)).codes == []

@@ -1,0 +1,175 @@
+"""ConText for patient messages: is a finding denied, hedged, hypothetical, past or someone else's?
+
+A blank spaCy pipeline per language (no model download): a sentencizer, a target matcher that
+marks every red-flag feature and interview finding of the rules table (chatbot/engine/rules) as a
+span, and negspaCy's NegEx run once per ConText category with that category's trigger phrases
+from the same table (NEGATED_EXISTENCE, POSSIBLE, HYPOTHETICAL, HISTORICAL, FAMILY). The result is
+cached per text: the interview and the red-flag screen read the same analysis.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from dataclasses import dataclass
+from functools import cache, lru_cache
+from typing import Literal
+
+import negspacy.negation  # noqa: F401  (registers the "negex" factory)
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc, Span
+
+from . import ruleset
+
+Polarity = Literal["pos", "neg", "unc"]
+SPAN_KEY = "targets"
+_RANK: dict[str, int] = {"neg": 0, "unc": 1, "pos": 2}
+
+
+def feature_label(name: str) -> str:
+    """Span label of a red-flag feature."""
+    return f"feature:{name}"
+
+
+def present_label(slot: str) -> str:
+    """Span label of a phrase stating an interview finding."""
+    return f"present:{slot}"
+
+
+def absent_label(slot: str) -> str:
+    """Span label of a phrase denying an interview finding ("same size")."""
+    return f"absent:{slot}"
+
+
+MEDICINE_LABEL = "medicine"
+
+
+def pathway_label(pathway: str) -> str:
+    """Span label of a phrase that points to an interview pathway ("rash", "lesion")."""
+    return f"pathway:{pathway}"
+
+
+def clauses(text: str, split: ruleset.re.Pattern[str]) -> Iterator[tuple[int, str]]:
+    """(offset, clause) pieces of text between clause boundaries, stripped of spaces."""
+    pos = 0
+    for m in [*split.finditer(text), None]:
+        end = m.start() if m else len(text)
+        piece = text[pos:end]
+        stripped = piece.strip()
+        if stripped:
+            yield pos + piece.index(stripped), stripped
+        if m:
+            pos = m.end()
+
+
+class TargetMatcher:
+    """Marks every rules-table pattern match as a span in doc.spans["targets"]."""
+
+    def __init__(self, language: str) -> None:
+        rules = ruleset.load(language)
+        self.split = rules.clause_split
+        self.targets: list[tuple[str, ruleset.re.Pattern[str], str]] = []
+        for f in rules.features.values():
+            self.targets.append((feature_label(f.id), f.pattern, f.scope))
+        for s in rules.findings.values():
+            if s.present is not None:
+                self.targets.append((present_label(s.slot), s.present, "clause"))
+            if s.absent is not None:
+                self.targets.append((absent_label(s.slot), s.absent, "clause"))
+        self.targets.append((MEDICINE_LABEL, rules.medicine_word, "clause"))
+        for pathway, pattern in rules.pathways.items():
+            self.targets.append((pathway_label(pathway), pattern, "clause"))
+
+    def __call__(self, doc: Doc) -> Doc:
+        text = doc.text
+        pieces = list(clauses(text, self.split))
+        spans: list[Span] = []
+        for label, pattern, scope in self.targets:
+            regions = [(0, text)] if scope == "sentence" else pieces
+            for offset, piece in regions:
+                for m in pattern.finditer(piece):
+                    if m.end() == m.start():
+                        continue
+                    span = doc.char_span(offset + m.start(), offset + m.end(), label=label, alignment_mode="expand")
+                    if span is not None:
+                        spans.append(span)
+        doc.spans[SPAN_KEY] = spans
+        return doc
+
+
+@Language.factory("skintriage_targets", default_config={"language": ruleset.DEFAULT_LANGUAGE})
+def _make_targets(nlp: Language, name: str, language: str) -> TargetMatcher:
+    return TargetMatcher(language)
+
+
+@cache
+def pipeline(language: str = ruleset.DEFAULT_LANGUAGE) -> Language:
+    """The blank spaCy pipeline with targets and one NegEx per ConText category."""
+    rules = ruleset.load(language)
+    nlp = spacy.blank(rules.language)
+    nlp.add_pipe("sentencizer")
+    nlp.add_pipe("skintriage_targets", config={"language": rules.language})
+    for cat in ruleset.CATEGORIES:
+        nlp.add_pipe(
+            "negex",
+            name=f"context_{cat}",
+            config={
+                "neg_termset": rules.termsets[cat],
+                "extension_name": f"context_{cat}",
+                "span_keys": [SPAN_KEY],
+            },
+        )
+    return nlp
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Every target found in a message, with the ConText modifiers of each hit."""
+
+    hits: dict[str, tuple[frozenset[str], ...]]
+
+    def modifiers(self, label: str) -> tuple[frozenset[str], ...]:
+        """The modifier sets of every hit of a label (empty when it was not mentioned)."""
+        return self.hits.get(label, ())
+
+    def count(self, label: str) -> int:
+        """How many current, affirmed mentions a label has (not denied, hedged or past)."""
+        return sum(hit_polarity(mods) == "pos" for mods in self.modifiers(label))
+
+    def polarity(self, label: str, *, past_counts: bool = False) -> Polarity | None:
+        """'pos' if any current hit is affirmed, else 'unc' if any is hedged, else 'neg'.
+
+        A past or resolved mention ("it used to bleed", "I had SJS years ago, all fine now") is
+        not a current finding and is left out, unless past_counts (a history of skin cancer, a
+        transplant years ago). Reporting a finding when in doubt is the safer error for triage.
+        """
+        best: Polarity | None = None
+        for mods in self.modifiers(label):
+            p = hit_polarity(mods, past_counts=past_counts)
+            if p is not None and (best is None or _RANK[p] > _RANK[best]):
+                best = p
+        return best
+
+
+def hit_polarity(mods: frozenset[str], *, past_counts: bool = False) -> Polarity | None:
+    """One hit's polarity from its ConText modifiers (None: not a current finding)."""
+    if "historical" in mods and not past_counts:
+        return None
+    if "uncertain" in mods or "hypothetical" in mods:
+        return "unc"
+    if "negated" in mods:
+        return "neg"
+    # "family" alone is kept: a parent or carer describes the patient ("my mum has a rash all
+    # over and a fever"); a relative's past illness ("my mum had ...") is also historical.
+    return "pos"
+
+
+@lru_cache(maxsize=2048)
+def analyse(text: str, language: str = ruleset.DEFAULT_LANGUAGE) -> Analysis:
+    """ConText analysis of a normalised (folded, lower-cased) message."""
+    doc = pipeline(language)(text)
+    hits: dict[str, list[frozenset[str]]] = {}
+    for span in doc.spans[SPAN_KEY]:
+        mods = frozenset(c for c in ruleset.CATEGORIES if span._.get(f"context_{c}"))
+        hits.setdefault(span.label_, []).append(mods)
+    return Analysis({k: tuple(v) for k, v in hits.items()})

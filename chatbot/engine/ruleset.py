@@ -1,0 +1,134 @@
+"""The per-language rules tables (chatbot/engine/rules/<lang>.json), loaded once and compiled.
+
+The tables hold what a clinician reviews: the red-flag features and interview findings with their
+patterns, the ConText modifiers (negation, uncertainty, hypothetical, historical, other person),
+the clause words and the yes / no answer words. The code only combines them.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+RULES_DIR = Path(__file__).resolve().parent / "rules"
+DEFAULT_LANGUAGE = "en"
+# ConText categories, in the order a finding's modifiers are read (see context.py).
+CATEGORIES: tuple[str, ...] = ("negated", "uncertain", "hypothetical", "historical", "family")
+
+
+@dataclass(frozen=True)
+class Feature:
+    """A red-flag feature row: patterns, where they may match, and features it also sets."""
+
+    id: str
+    pattern: re.Pattern[str]
+    scope: str
+    implies: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Finding:
+    """An interview slot row: patterns stating it and patterns denying it."""
+
+    slot: str
+    present: re.Pattern[str] | None
+    absent: re.Pattern[str] | None
+    past_counts: bool
+
+
+@dataclass(frozen=True)
+class RuleSet:
+    """One language's compiled rules."""
+
+    language: str
+    clause_split: re.Pattern[str]
+    termsets: dict[str, dict[str, list[str]]]
+    features: dict[str, Feature]
+    findings: dict[str, Finding]
+    medicine_word: re.Pattern[str]
+    answers: dict[str, list[str]]
+    pathways: dict[str, re.Pattern[str]]
+    body_sites: dict[str, re.Pattern[str]]
+    raw: dict[str, Any]
+
+
+def languages() -> list[str]:
+    """Language codes that have a rules table."""
+    return sorted(p.stem for p in RULES_DIR.glob("*.json"))
+
+
+def rx(alternatives: list[str]) -> re.Pattern[str]:
+    """Compile word-bounded alternatives into one pattern."""
+    return re.compile(r"\b(?:" + "|".join(alternatives) + r")")
+
+
+def _expand(patterns: list[str], shared: dict[str, list[str]]) -> list[str]:
+    out: list[str] = []
+    for p in patterns:
+        out.extend(shared[p[1:]] if p.startswith("@") else [p])
+    return out
+
+
+def _phrases(rows: list[dict[str, Any]]) -> list[str]:
+    return [p for row in rows for p in row["phrases"]]
+
+
+@cache
+def load(language: str = DEFAULT_LANGUAGE) -> RuleSet:
+    """The compiled rules of a language (English for a language without a table)."""
+    if language not in languages():
+        language = DEFAULT_LANGUAGE
+    raw = json.loads((RULES_DIR / f"{language}.json").read_text(encoding="utf-8"))
+    shared = {k: v["patterns"] for k, v in raw.get("shared", {}).items()}
+    words = "|".join(re.escape(w) for w in raw["clauses"]["words"])
+    clause_split = re.compile(r"[.;!?\n,()]|\s-\s|\b(?:" + words + r")\b")
+    ctx = raw["context"]
+    termination = _phrases(ctx["termination"])
+    termsets = {
+        cat: {
+            "pseudo_negations": _phrases(ctx[cat].get("pseudo", [])),
+            "preceding_negations": _phrases(ctx[cat].get("preceding", [])),
+            "following_negations": _phrases(ctx[cat].get("following", [])),
+            "termination": termination,
+        }
+        for cat in CATEGORIES
+    }
+    features = {
+        row["id"]: Feature(
+            row["id"],
+            rx(_expand(row["patterns"], shared)),
+            row.get("scope", "clause"),
+            tuple(row.get("implies", ())),
+        )
+        for row in raw["features"]
+    }
+    findings = {
+        row["slot"]: Finding(
+            row["slot"],
+            rx(_expand(row["present"], shared)) if row.get("present") else None,
+            rx(_expand(row["absent"], shared)) if row.get("absent") else None,
+            bool(row.get("past_counts")),
+        )
+        for row in raw["findings"]
+    }
+    answers = {k: v for k, v in raw["answers"].items() if k != "comment"}
+    pathways = {
+        k: rx([p for row in rows for p in row["patterns"]]) for k, rows in raw["pathways"].items() if k != "comment"
+    }
+    body_sites = {k: re.compile(rf"\b(?:{v})\b") for k, v in raw["body_sites"]["sites"].items()}
+    return RuleSet(
+        language=language,
+        clause_split=clause_split,
+        termsets=termsets,
+        features=features,
+        findings=findings,
+        medicine_word=rx(raw["medicine_word"]["patterns"]),
+        answers=answers,
+        pathways=pathways,
+        body_sites=body_sites,
+        raw=raw,
+    )
