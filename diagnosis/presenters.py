@@ -1,6 +1,8 @@
 """Shape a submission for people and the API: names from admin content, triage advice."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_noop, ngettext
 
 from diagnosis.models import Submission
 
@@ -96,3 +98,112 @@ def answers_summary(submission: Submission) -> list[tuple[str, str]]:
         if value := (submission.screen or {}).get(q.id):
             out.append((str(_("Now: %(sign)s") % {"sign": q.short}), str(answers[value]).lower()))
     return out
+
+
+# --- What the patient reads on the result page (issue 17 item 1) -----------------------------
+
+# Patient-facing level names: plain, translated, and never "cancer" (the admin's level names, as
+# nurses read them, may say "suspected cancer"; a patient whose top result is benign must not).
+PATIENT_LEVEL_NAMES = {1: _lazy("Emergency"), 2: _lazy("Urgent"), 3: _lazy("Soon"), 4: _lazy("Routine")}
+
+
+def level_name(level: int | None) -> str:
+    return str(PATIENT_LEVEL_NAMES.get(level, level))
+
+
+def level_badge(level: int | None) -> str:
+    """ "Level 2 · Urgent": the number and the words, so a badge is never a bare colour or digit."""
+    return _("Level %(number)s · %(name)s") % {"number": level, "name": level_name(level)}
+
+
+def duration_words(minutes: float | None) -> str:
+    """45 minutes, 2 hours, 1 day 3 hours: waits and targets as people say them."""
+    if minutes is None:
+        return ""
+    minutes = round(abs(minutes))
+    days, rest = divmod(minutes, 24 * 60)
+    hours, mins = divmod(rest, 60)
+    if days:
+        parts = [ngettext("%(n)d day", "%(n)d days", days) % {"n": days}]
+        if hours:
+            parts.append(ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours})
+        return " ".join(parts)
+    if hours:
+        parts = [ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours}]
+        if mins and hours < 6:
+            parts.append(ngettext("%(n)d minute", "%(n)d minutes", mins) % {"n": mins})
+        return " ".join(parts)
+    return ngettext("%(n)d minute", "%(n)d minutes", mins) % {"n": mins}
+
+
+def _threshold_class(case, prediction) -> str | None:
+    """The class whose safety threshold set the case's level, when the top result alone would not."""
+    from triage import policy
+
+    if prediction is None or not case.reasons:
+        return None
+    top_level = policy.CLASS_LEVELS.get(prediction.top, policy.ROUTINE)
+    if top_level <= case.level:
+        return None
+    first = case.reasons[0]
+    for code, name in policy.CLASS_NAMES.items():
+        if code != prediction.top and first.startswith(f"{name} probability"):
+            return code
+    return None
+
+
+# The seeded levels' advice (triage/seed.py), marked so the shipped defaults are translated; an
+# admin's own wording is shown as written.
+SEEDED_ADVICE = (
+    gettext_noop(
+        "Seek emergency care now: call your emergency number or go to the nearest emergency department. "
+        "Do not wait for the nurse's review."
+    ),
+    gettext_noop(
+        "See a skin specialist within 2 weeks. A nurse will review your case within a few hours and help arrange it."
+    ),
+    gettext_noop("See a doctor within 4 weeks. A nurse will review your case within a day."),
+    gettext_noop(
+        "Keep an eye on it: check it monthly with the ABCDE rule (asymmetry, border, colours, diameter, evolving). "
+        "See a doctor if it changes, bleeds, or has not healed in 4 weeks."
+    ),
+)
+
+
+def patient_triage(submission: Submission, prediction=None, names: dict | None = None) -> dict | None:
+    """triage_summary in the patient's words: a plain level name, translated advice, and why the
+    level is higher than the top result when a safety threshold set it."""
+    summary = triage_summary(submission)
+    if summary is None:
+        return None
+    case = submission.case
+    # The admin's advice; the seeded defaults are in the translation catalogue.
+    advice = _(summary["advice"]) if summary["advice"] else ""
+    code = _threshold_class(case, prediction)
+    safety = ""
+    if code:
+        name = class_name(code, names or {}).lower()
+        safety = _(
+            "To be safe, because some features can also be seen in %(condition)s, a nurse will look within %(time)s."
+        ) % {"condition": name, "time": duration_words(summary["target_minutes"])}
+    return {
+        **summary,
+        "name": level_name(summary["level"]),
+        "badge": level_badge(summary["level"]),
+        "advice": advice,
+        "safety": safety,
+    }
+
+
+def emergency_signs_alarm(disease) -> bool:
+    """True when a card's "seek emergency care if" text should be a red alarm: a serious condition
+    (high or critical) whose content names signs to act on. Benign content ("these growths are not
+    an emergency"), in any language, is shown in a neutral box."""
+    signs = (disease.emergency_signs or "").strip()
+    if not signs or disease.severity not in ("high", "critical"):
+        return False
+    first = signs.split(".")[0].lower()
+    return not any(phrase in first for phrase in _NOT_AN_EMERGENCY)
+
+
+_NOT_AN_EMERGENCY = ("not an emergency", "no es una emergencia", "no son una emergencia", "no es urgente")

@@ -1,9 +1,11 @@
 """Patient pages: upload, result (updates itself), history, comparison, printable report."""
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext
 from django.views.decorators.http import require_GET, require_http_methods
 
 from chatbot.selectors import conversation_prompt, conversations_for_submission
@@ -13,6 +15,7 @@ from diagnosis.forms import UploadForm
 from diagnosis.images import ImageRejected, thumbnail_jpeg
 from diagnosis.models import Submission
 from portal.ratelimits import limit_retry_after, too_many_requests
+from triage.services import Viewed, submission_record_view
 
 
 def _patient_only(request: HttpRequest) -> None:
@@ -33,6 +36,10 @@ def upload(request: HttpRequest) -> HttpResponse:
             submission = services.submission_create(patient=request.user, **form.cleaned_data)
         except ImageRejected as exc:
             form.add_error("image", exc.message)
+        except services.DuplicateUpload as exc:
+            # A double tap or a resend: the photo is already with us; show what it made.
+            messages.info(request, gettext(services.DUPLICATE_MESSAGE))
+            return redirect("diagnosis:result", submission_id=exc.submission.pk)
         else:
             return redirect("diagnosis:result", submission_id=submission.pk)
     status = 400 if form.errors else 200
@@ -41,7 +48,7 @@ def upload(request: HttpRequest) -> HttpResponse:
 
 def _result_context(submission: Submission) -> dict:
     prediction = getattr(submission, "prediction", None) if submission.status == Submission.Status.DONE else None
-    ranked, top_diseases = [], []
+    ranked, top_diseases, names = [], [], {}
     if prediction is not None:
         diseases = selectors.diseases_by_code(code for code, _ in prediction.ranked)
         names = {code: d.name for code, d in diseases.items()}
@@ -52,12 +59,24 @@ def _result_context(submission: Submission) -> dict:
         # should read about, not only the single most likely one.
         shown = [r["code"] for r in ranked if r["probability"] >= 0.10] or [ranked[0]["code"]]
         top_diseases = [diseases[c] for c in shown[:3] if c in diseases]
+        for disease in top_diseases:
+            # A red "seek emergency care" box only where the content names real emergency signs;
+            # "these growths are not an emergency" is shown plainly.
+            disease.emergency_alarm = presenters.emergency_signs_alarm(disease)
+    triage = presenters.patient_triage(submission, prediction, names)
+    final = submission.status in (Submission.Status.DONE, Submission.Status.REJECTED, Submission.Status.FAILED)
     return {
         "submission": submission,
         "prediction": prediction,
         "ranked": ranked,
+        # The three most likely first and prominent; the rest folded away.
+        "ranked_top": ranked[:3],
+        "ranked_more": ranked[3:],
         "top_diseases": top_diseases,
-        "triage": presenters.triage_summary(submission),
+        "triage": triage,
+        "emergency": bool(triage and triage["level"] == 1),
+        # The page stops polling once the submission is final and its case (if any) exists.
+        "settled": final and triage is not None,
     }
 
 
@@ -65,6 +84,7 @@ def _result_context(submission: Submission) -> dict:
 @require_GET
 def result(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = submission_for_user(request.user, submission_id)
+    submission_record_view(submission=submission, by=request.user, what=Viewed.RESULT)
     context = _result_context(submission)
     conversation = conversations_for_submission(submission=submission).filter(patient=request.user).last()
     context["conversation"] = conversation
@@ -77,6 +97,7 @@ def result(request: HttpRequest, submission_id: int) -> HttpResponse:
 def result_fragment(request: HttpRequest, submission_id: int) -> HttpResponse:
     """The result panel alone; the result page polls it until the submission is final."""
     submission = submission_for_user(request.user, submission_id)
+    submission_record_view(submission=submission, by=request.user, what=Viewed.RESULT)
     response = render(request, "diagnosis/_result_panel.html", _result_context(submission))
     response["X-Submission-Status"] = submission.status
     return response
@@ -86,6 +107,7 @@ def result_fragment(request: HttpRequest, submission_id: int) -> HttpResponse:
 @require_GET
 def report(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = submission_for_user(request.user, submission_id)
+    submission_record_view(submission=submission, by=request.user, what=Viewed.REPORT)
     return render(request, "diagnosis/report.html", _result_context(submission))
 
 
@@ -114,7 +136,7 @@ def compare(request: HttpRequest) -> HttpResponse:
     first = submission_for_user(request.user, request.GET.get("a"))
     second = submission_for_user(request.user, request.GET.get("b"))
     older, newer = sorted([first, second], key=lambda s: s.created_at)
-    return render(request, "diagnosis/compare.html", {"older": _result_context(older), "newer": _result_context(newer)})
+    return render(request, "diagnosis/compare.html", {"sides": [_result_context(older), _result_context(newer)]})
 
 
 def _private(response: HttpResponse) -> HttpResponse:
@@ -127,6 +149,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 @require_GET
 def image(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = submission_for_user(request.user, submission_id)
+    submission_record_view(submission=submission, by=request.user, what=Viewed.PHOTO)
     return _private(FileResponse(submission.image.open("rb"), content_type="image/jpeg"))
 
 
@@ -134,6 +157,8 @@ def image(request: HttpRequest, submission_id: int) -> HttpResponse:
 @require_GET
 def thumbnail(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = submission_for_user(request.user, submission_id)
+    # The thumbnail is the photo, smaller: one "photo" row covers both within the window.
+    submission_record_view(submission=submission, by=request.user, what=Viewed.PHOTO)
     with submission.image.open("rb") as fh:
         return _private(HttpResponse(thumbnail_jpeg(fh), content_type="image/jpeg"))
 
@@ -145,4 +170,5 @@ def heatmap(request: HttpRequest, submission_id: int) -> HttpResponse:
     prediction = getattr(submission, "prediction", None)
     if prediction is None or not prediction.heatmap:
         raise Http404
+    submission_record_view(submission=submission, by=request.user, what=Viewed.HEATMAP)
     return _private(FileResponse(prediction.heatmap.open("rb"), content_type="image/png"))

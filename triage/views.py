@@ -3,7 +3,8 @@
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count
+from django.core.paginator import Paginator
+from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
@@ -39,12 +40,38 @@ def _dashboard_context(request: HttpRequest) -> dict:
         selectors.queue_open_cases().order_by().values_list("level").annotate(n=Count("id")).values_list("level", "n")
     )
     levels = selectors.level_settings()
+    # Every open case is reachable: pages of PAGE_SIZE, or all of them on one page.
+    show_all = request.GET.get("show") == "all"
+    paginator = Paginator(cases, max(cases.count(), 1) if show_all else PAGE_SIZE)
+    page = paginator.get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    query.pop("show", None)
     return {
-        "rows": presenters.queue_rows(cases[:PAGE_SIZE]),
-        "total": cases.count(),
+        "rows": [_with_time_left(row) for row in presenters.queue_rows(page.object_list)],
+        "page": page,
+        "show_all": show_all,
+        "query": query.urlencode(),
+        "total": paginator.count,
         "counts": [(lvl, levels.get(lvl), counts.get(lvl, 0)) for lvl in (1, 2, 3, 4)],
         "filters": {"level": level or "", "status": status or "", "mine": bool(request.GET.get("mine"))},
     }
+
+
+def _with_time_left(row: dict) -> dict:
+    """The page's words for a row: minutes left before the target (negative when overdue)."""
+    target = row["target_minutes"]
+    return {**row, "left_minutes": None if target is None else target - row["waiting_minutes"]}
+
+
+def _next_case(request: HttpRequest, after: Case) -> Case | None:
+    """The most urgent open case this nurse may take: unclaimed or already theirs."""
+    return (
+        selectors.queue_open_cases()
+        .exclude(pk=after.pk)
+        .filter(Q(assigned_to__isnull=True) | Q(assigned_to=request.user))
+        .first()
+    )
 
 
 @login_required
@@ -66,6 +93,7 @@ def dashboard_rows(request: HttpRequest) -> HttpResponse:
 @require_GET
 def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
     case = case_for_staff(request.user, case_id)
+    services.case_record_view(case=case, by=request.user, what=services.Viewed.CASE)
     detail = case_detail(case)
     prediction = detail["prediction"] or {}
     earlier = (
@@ -79,7 +107,7 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
         {
             "case": case,
             "detail": detail,
-            "events": case.events.select_related("actor"),
+            "events": selectors.case_timeline(case=case),
             "earlier": earlier,
             "level_form": LevelForm(initial={"level": case.level}),
             "close_form": CloseForm(),
@@ -87,11 +115,14 @@ def case_page(request: HttpRequest, case_id: int) -> HttpResponse:
             "photo_kind": Prediction.PhotoKind(prediction["photo_kind"]).label if prediction.get("photo_kind") else "",
             "model_answers": context_summary(prediction.get("context") or {}),
             "upload_answers": answers_summary(case.submission) if case.submission_id else [],
+            # Forms only for the nurse who may act; a "next case" once this one is closed.
+            "can_act": case.is_open and case.assigned_to_id == request.user.pk,
+            "next_case": _next_case(request, case) if not case.is_open else None,
         },
     )
 
 
-def _act(request: HttpRequest, case_id: int, action) -> HttpResponse:
+def _act(request: HttpRequest, case_id: int, action, done: str = "") -> HttpResponse:
     case = case_for_staff(request.user, case_id)
     try:
         action(case)
@@ -101,40 +132,60 @@ def _act(request: HttpRequest, case_id: int, action) -> HttpResponse:
         messages.error(request, _("This case is closed."))
     except ValueError as exc:
         messages.error(request, str(exc))
+    else:
+        # Say what happened: the nurse sees the action took.
+        if done:
+            messages.success(request, done % {"id": case.pk})
     return redirect("triage:case", case_id=case.pk)
 
 
 @login_required
 @require_POST
 def case_claim(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _act(request, case_id, lambda case: services.case_claim(case=case, by=request.user))
+    return _act(
+        request, case_id, lambda case: services.case_claim(case=case, by=request.user), _("You claimed case #%(id)s.")
+    )
 
 
 @login_required
 @require_POST
 def case_release(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _act(request, case_id, lambda case: services.case_release(case=case, by=request.user))
+    return _act(
+        request,
+        case_id,
+        lambda case: services.case_release(case=case, by=request.user),
+        _("You released case #%(id)s; it is back in the queue."),
+    )
 
 
 @login_required
 @require_POST
 def case_level(request: HttpRequest, case_id: int) -> HttpResponse:
     return _act_with_form(
-        request, case_id, LevelForm, services.case_change_level, _("Choose a level and give a reason.")
+        request,
+        case_id,
+        LevelForm,
+        services.case_change_level,
+        _("Choose a level and give a reason."),
+        _("Case #%(id)s: level changed."),
     )
 
 
 @login_required
 @require_POST
 def case_close(request: HttpRequest, case_id: int) -> HttpResponse:
-    return _act_with_form(request, case_id, CloseForm, services.case_close, _("Choose an outcome."))
+    return _act_with_form(
+        request, case_id, CloseForm, services.case_close, _("Choose an outcome."), _("Case #%(id)s closed.")
+    )
 
 
-def _act_with_form(request: HttpRequest, case_id: int, form_class, service, invalid_message: str) -> HttpResponse:
+def _act_with_form(
+    request: HttpRequest, case_id: int, form_class, service, invalid_message: str, done: str = ""
+) -> HttpResponse:
     """Validate the action's form, then run the service on the case (access checked either way)."""
     form = form_class(request.POST)
     if not form.is_valid():
         case_for_staff(request.user, case_id)
         messages.error(request, invalid_message)
         return redirect("triage:case", case_id=case_id)
-    return _act(request, case_id, lambda case: service(case=case, by=request.user, **form.cleaned_data))
+    return _act(request, case_id, lambda case: service(case=case, by=request.user, **form.cleaned_data), done)

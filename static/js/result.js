@@ -1,34 +1,43 @@
-// Result page: poll the result panel until the submission is final, and toggle the heat map.
+// Result page: poll the result until the submission is final and its case exists, swapping the
+// next step and the details in place (the chat between them is left alone), and toggle the heat
+// map over the photo without moving anything.
 (function () {
   "use strict";
-  const panel = document.getElementById("result-panel");
-  if (!panel) return;
+  const lead = document.getElementById("result-lead");
+  const details = document.getElementById("result-details");
+  if (!lead || !details) return;
   const FINAL = ["done", "rejected", "failed"];
 
   function bindHeatmapToggle() {
     const toggle = document.getElementById("heatmap-toggle");
     const heat = document.getElementById("lesion-heatmap");
-    const photo = document.getElementById("lesion-photo");
-    if (!toggle || !heat || !photo) return;
+    if (!toggle || !heat) return;
     toggle.addEventListener("change", function () {
-      heat.classList.toggle("d-none", !toggle.checked);
-      photo.classList.toggle("d-none", toggle.checked);
+      heat.classList.toggle("is-hidden", !toggle.checked);
     });
   }
 
+  function settled() {
+    return FINAL.includes(lead.dataset.status) && lead.dataset.settled === "1";
+  }
+
   let delay = 700;
-  let triageSeen = panel.querySelector(".triage-card") !== null;
   async function poll() {
     try {
-      const response = await fetch(panel.dataset.url, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" });
+      const response = await fetch(lead.dataset.url, { headers: { "X-Requested-With": "fetch" }, credentials: "same-origin" });
       if (response.ok) {
-        const status = response.headers.get("X-Submission-Status");
-        panel.innerHTML = await response.text();
-        panel.dataset.status = status;
-        bindHeatmapToggle();
-        triageSeen = panel.querySelector(".triage-card") !== null;
-        // Keep polling briefly after the prediction until the triage level arrives too.
-        if (FINAL.includes(status) && triageSeen) return;
+        const parsed = new DOMParser().parseFromString(await response.text(), "text/html");
+        const newLead = parsed.querySelector("[data-part=lead]");
+        const newDetails = parsed.querySelector("[data-part=details]");
+        if (newLead && newDetails) {
+          // Only what changed is swapped: a screen reader hears the live region once per change.
+          if (lead.innerHTML.trim() !== newLead.innerHTML.trim()) lead.replaceChildren(...newLead.childNodes);
+          lead.dataset.settled = newLead.dataset.settled || "";
+          if (details.innerHTML.trim() !== newDetails.innerHTML.trim()) details.replaceChildren(...newDetails.childNodes);
+          lead.dataset.status = response.headers.get("X-Submission-Status") || lead.dataset.status;
+          bindHeatmapToggle();
+          if (settled()) return;
+        }
       }
     } catch (e) {
       // A dropped connection is retried with a longer pause.
@@ -38,5 +47,5 @@
   }
 
   bindHeatmapToggle();
-  if (!FINAL.includes(panel.dataset.status) || !triageSeen) window.setTimeout(poll, delay);
+  if (!settled()) window.setTimeout(poll, delay);
 })();
