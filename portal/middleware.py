@@ -1,7 +1,11 @@
 """Refuse oversized request bodies before Django reads them."""
 
+import logging
+
 from django.conf import settings
 from django.http import JsonResponse
+
+log = logging.getLogger(__name__)
 
 # Multipart framing and the text fields add a little to the file itself.
 OVERHEAD_BYTES = 64 * 1024
@@ -29,7 +33,7 @@ class RequestSizeLimitMiddleware:
 
 
 class ServiceUnavailableMiddleware:
-    """A lost database connection answers a clear 503 instead of a 500 page.
+    """A lost database connection or photo storage answers a clear 503 instead of a 500 page.
 
     The connection is dropped so the next request reconnects (CONN_HEALTH_CHECKS does the rest).
     """
@@ -43,11 +47,23 @@ class ServiceUnavailableMiddleware:
     def process_exception(self, request, exception):
         from django.db import InterfaceError, OperationalError, connections
 
-        if not isinstance(exception, OperationalError | InterfaceError):
+        if _storage_down(exception):
+            log.warning("object storage unavailable: %s", exception)
+        elif isinstance(exception, OperationalError | InterfaceError):
+            for conn in connections.all(initialized_only=True):
+                conn.close_if_unusable_or_obsolete()
+        else:
             return None
-        for conn in connections.all(initialized_only=True):
-            conn.close_if_unusable_or_obsolete()
         message = "The service is briefly unavailable. Please try again in a minute."
         response = JsonResponse({"detail": message}, status=503)
         response["Retry-After"] = "30"
         return response
+
+
+def _storage_down(exception: BaseException) -> bool:
+    """The S3-compatible photo storage is unreachable or refused us (S3_BUCKET mode)."""
+    try:
+        from botocore.exceptions import BotoCoreError, ClientError
+    except ImportError:  # local-folder mode without boto3 installed
+        return False
+    return isinstance(exception, BotoCoreError | ClientError)

@@ -5,6 +5,7 @@ Development gets working defaults (SQLite, an embedded Celery transport, debug o
 `manage.py check --deploy` is clean. The same code runs everywhere; only the environment differs.
 """
 
+from datetime import timedelta
 from pathlib import Path
 
 import environ
@@ -32,6 +33,8 @@ ALLOWED_HOSTS = env.list("DJANGO_ALLOWED_HOSTS", default=["127.0.0.1", "localhos
 CSRF_TRUSTED_ORIGINS = env.list("DJANGO_CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    # Before the admin: it adds the per-language fields (name_es, ...) of Disease and Faq.
+    "modeltranslation",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -40,7 +43,7 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "rest_framework",
-    "rest_framework.authtoken",
+    "knox",
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "crispy_forms",
@@ -101,6 +104,12 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     DATABASES["default"].setdefault("OPTIONS", {})
     # Web and worker write concurrently; wait for the lock rather than fail at once.
     DATABASES["default"]["OPTIONS"].setdefault("timeout", 20)
+    # SQLite's default (DEFERRED) transaction reads first and asks for the write lock later; when
+    # another connection already waits for it, SQLite answers "database is locked" at once rather
+    # than wait out the timeout. IMMEDIATE takes the write lock at BEGIN, where the timeout applies,
+    # and WAL lets readers go on while one connection writes.
+    DATABASES["default"]["OPTIONS"].setdefault("transaction_mode", "IMMEDIATE")
+    DATABASES["default"]["OPTIONS"].setdefault("init_command", "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL")
 else:
     DATABASES["default"]["CONN_MAX_AGE"] = env.int("DB_CONN_MAX_AGE", default=60)
     DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
@@ -117,7 +126,14 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    # Not a rule: Django calls its password_changed() on every saved new password (web change,
+    # reset, admin, changepassword), which revokes the user's API tokens.
+    {"NAME": "portal.accounts.passwords.RevokeApiTokensOnPasswordChange"},
 ]
+# A clinic shift, not Django's two weeks: a shared ward computer must not stay logged in for days.
+SESSION_COOKIE_AGE = int(env.float("SESSION_HOURS", default=8) * 3600)
+# Password-reset links name this host (and port), never the request's Host header.
+SITE_DOMAIN = env.str("SITE_DOMAIN", default="127.0.0.1:8000")
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
 LOGOUT_REDIRECT_URL = "home"
@@ -154,9 +170,15 @@ EMERGENCY_NUMBER = env.str("EMERGENCY_NUMBER", default="112")
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", "English"), ("es", "Español")]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Disease and FAQ content per language (diagnosis/translation.py, chatbot/translation.py): an
+# empty Spanish field reads as the English one.
+MODELTRANSLATION_DEFAULT_LANGUAGE = "en"
+MODELTRANSLATION_FALLBACK_LANGUAGES = ("en",)
 TIME_ZONE = env.str("TIME_ZONE", default="UTC")
 USE_I18N = True
 USE_TZ = True
+# Day-first English dates ("12 Jan 2026"): portal/formats/en/formats.py.
+FORMAT_MODULE_PATH = ["portal.formats"]
 
 # --- Static and media -------------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -178,6 +200,37 @@ STORAGES = {
         ),
     },
 }
+# Object storage for photos and heat maps, for more than one host: set S3_BUCKET (and the
+# endpoint and keys of any S3-compatible server: SeaweedFS, MinIO, AWS). The bucket is private:
+# objects get no ACL, and the app never hands out their URLs; every image is still served by the
+# access-checked views, which read it through the storage API. Unset: the local MEDIA_ROOT.
+S3_BUCKET = env.str("S3_BUCKET", default="")
+if S3_BUCKET:
+    from botocore.config import Config as BotoConfig
+
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": S3_BUCKET,
+            "endpoint_url": env.str("S3_ENDPOINT_URL", default="") or None,
+            "access_key": env.str("S3_ACCESS_KEY_ID", default="") or None,
+            "secret_key": env.str("S3_SECRET_ACCESS_KEY", default="") or None,
+            "region_name": env.str("S3_REGION", default="us-east-1"),
+            "location": env.str("S3_PREFIX", default=""),
+            "addressing_style": "path",
+            "signature_version": "s3v4",
+            "default_acl": None,
+            "file_overwrite": False,
+            # Only signed, short-lived URLs if anything ever asks the storage for one.
+            "querystring_auth": True,
+            "querystring_expire": env.int("S3_URL_EXPIRE_SECONDS", default=60),
+            "object_parameters": {"CacheControl": "private, no-store"},
+            # Fail fast when the storage is down: the upload answers 503 and stores nothing.
+            "client_config": BotoConfig(
+                connect_timeout=5, read_timeout=30, retries={"max_attempts": 3, "mode": "standard"}
+            ),
+        },
+    }
 
 # Uploads: a hard byte cap enforced before the body is read (see diagnosis), and files over the
 # memory threshold spool to disk instead of RAM.
@@ -186,6 +239,9 @@ UPLOAD_MAX_PIXELS = env.int("UPLOAD_MAX_PIXELS", default=40_000_000)
 # A progressive JPEG from a camera or an editor has about 10 scans; each extra scan makes the
 # decoder walk the whole picture again (20,000 of them cost a minute of CPU), so refuse beyond this.
 UPLOAD_MAX_JPEG_SCANS = env.int("UPLOAD_MAX_JPEG_SCANS", default=100)
+# The same photo sent again by the same patient within this many seconds (a double tap, a retry)
+# answers with the submission it already made instead of opening another case; 0 turns it off.
+DUPLICATE_UPLOAD_SECONDS = env.int("DUPLICATE_UPLOAD_SECONDS", default=60)
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
@@ -240,6 +296,8 @@ if REDIS_URL:
     }
 else:
     CELERY_BROKER_URL = "filesystem://"
+    # kombu's file transport with atomic writes and a reader that survives a bad file (portal.broker).
+    CELERY_BROKER_TRANSPORT = "portal.broker:Transport"
     # The worker refuses to start if the folders are missing (a fresh clone has none).
     for _folder in ("queue", "control"):
         (CELERY_FS_DIR / _folder).mkdir(parents=True, exist_ok=True)
@@ -259,8 +317,9 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 # --- REST API ---------------------------------------------------------------------------------
 REST_FRAMEWORK = {
     # Token first: its WWW-Authenticate header makes anonymous API calls answer 401, not 403.
+    # Tokens are django-rest-knox's: one per log-in (device), expiring, revocable.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "portal.api_common.ApiTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
@@ -286,7 +345,15 @@ RATE_LIMITS = {
     # Reset mails to one address: each is a real e-mail in someone's inbox.
     "reset_email": env.str("RESET_EMAIL_RATE", default="5/h"),
 }
+# API tokens: one per log-in, stored hashed, sent as `Authorization: Token <token>` (API.md).
+REST_KNOX = {
+    "TOKEN_TTL": timedelta(hours=env.float("TOKEN_TTL_HOURS", default=10)),
+    "AUTH_HEADER_PREFIX": "Token",
+    "AUTO_REFRESH": False,
+}
 SPECTACULAR_SETTINGS = {
+    # The schema maps every endpoint: for clinic staff and their integrators, not the public.
+    "SERVE_PERMISSIONS": ["portal.api_common.CanTriage"],
     "TITLE": "SkinTriage API",
     "DESCRIPTION": "Skin-lesion decision support and triage. Results are not a diagnosis.",
     "VERSION": "1.0.0",
@@ -321,11 +388,14 @@ X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
-if not DEBUG:
+# Production is served over HTTPS only. The embedded run (`make run`, scripts/run-env.sh) has debug
+# off too but serves plain HTTP on this machine, so it sets DJANGO_HTTPS=false.
+HTTPS_ONLY = env.bool("DJANGO_HTTPS", default=not DEBUG)
+# The container health check probes plain HTTP from inside; it must not be redirected.
+SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
+if HTTPS_ONLY:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-    # The container health check probes plain HTTP from inside; it must not be redirected.
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$"]
     SESSION_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
     SECURE_HSTS_SECONDS = env.int("DJANGO_HSTS_SECONDS", default=31_536_000)
@@ -338,6 +408,13 @@ MODEL_ROOT = Path(env.str("MODEL_ROOT", default=str(BASE_DIR / "ml" / "models"))
 # How long a submission may sit in queued/processing before the sweeper re-queues it.
 SUBMISSION_STUCK_SECONDS = env.int("SUBMISSION_STUCK_SECONDS", default=120)
 # How often beat runs that sweeper is SWEEP_INTERVAL_SECONDS (default 30), read in portal/celery.py.
+# Each worker records that it is alive every WORKER_HEARTBEAT_SECONDS and renews the lease of the
+# submissions it is working on (portal.worker); /healthz fails when no worker reported within
+# WORKER_STALE_SECONDS, and any worker re-queues a submission whose lease is older than
+# SUBMISSION_LEASE_SECONDS (its worker died), beat or no beat.
+WORKER_HEARTBEAT_SECONDS = env.float("WORKER_HEARTBEAT_SECONDS", default=5)
+WORKER_STALE_SECONDS = env.float("WORKER_STALE_SECONDS", default=30)
+SUBMISSION_LEASE_SECONDS = env.float("SUBMISSION_LEASE_SECONDS", default=15)
 
 LOGGING = {
     "version": 1,
@@ -346,4 +423,48 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": env.str("LOG_LEVEL", default="INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
+}
+
+# --- Operations: Prometheus /metrics, the staff page /ops/, the drift alert (ops app) ---------
+# One block on purpose: everything the ops app adds to the project's settings is here.
+INSTALLED_APPS += ["django_prometheus", "ops"]
+# django-prometheus times every request between these two; Before must run first, After last.
+MIDDLEWARE = [
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
+    *MIDDLEWARE,
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
+]
+# Query counts, errors and latency per database (django-prometheus' wrappers of the same backends).
+_INSTRUMENTED_ENGINES = {
+    "django.db.backends.sqlite3": "django_prometheus.db.backends.sqlite3",
+    "django.db.backends.postgresql": "django_prometheus.db.backends.postgresql",
+}
+if env.bool("METRICS_DB_INSTRUMENT", default=True):
+    DATABASES["default"]["ENGINE"] = _INSTRUMENTED_ENGINES.get(
+        DATABASES["default"]["ENGINE"], DATABASES["default"]["ENGINE"]
+    )
+# /metrics answers the monitoring network (client address via django-ipware behind PROXY_COUNT),
+# a scraper sending `Authorization: Bearer $METRICS_TOKEN`, or a staff session; else 403.
+METRICS_ALLOWED_CIDRS = env.list("METRICS_ALLOWED_CIDRS", default=["127.0.0.1/32", "::1/128"])
+METRICS_TOKEN = env.str("METRICS_TOKEN", default="")
+if not DEBUG:
+    # Prometheus scrapes the web container over plain HTTP inside the deployment's own network.
+    SECURE_REDIRECT_EXEMPT = [*SECURE_REDIRECT_EXEMPT, r"^metrics$"]
+# Latency histograms cover submissions finished in this window; bucket bounds are upper limits.
+OPS_LATENCY_WINDOW_HOURS = env.float("OPS_LATENCY_WINDOW_HOURS", default=24)
+OPS_LATENCY_BUCKETS_SECONDS = (0.25, 0.5, 1, 2, 5, 10, 30, 60, 120, 300, 600)
+OPS_INFERENCE_BUCKETS_MS = (5, 10, 20, 50, 100, 200, 500, 1000, 2000)
+# Drift alert: the last OPS_DRIFT_WINDOW_DAYS' level-2 share beyond x OPS_DRIFT_FACTOR of the
+# model card's (either way), or the refusal rate above x OPS_DRIFT_REFUSAL_FACTOR of the card's
+# false-refusal rate, with at least OPS_DRIFT_MIN_SAMPLES cases; e-mailed at most once a day.
+OPS_DRIFT_WINDOW_DAYS = env.int("OPS_DRIFT_WINDOW_DAYS", default=7)
+OPS_DRIFT_FACTOR = env.float("OPS_DRIFT_FACTOR", default=1.5)
+OPS_DRIFT_REFUSAL_FACTOR = env.float("OPS_DRIFT_REFUSAL_FACTOR", default=3.0)
+OPS_DRIFT_MIN_SAMPLES = env.int("OPS_DRIFT_MIN_SAMPLES", default=30)
+# Merged into the Celery app's beat_schedule by ops/apps.py (portal/celery.py sets its own).
+OPS_BEAT_SCHEDULE = {
+    "ops-check-drift": {
+        "task": "ops.tasks.check_drift",
+        "schedule": env.float("OPS_DRIFT_CHECK_SECONDS", default=3600),
+    },
 }

@@ -31,11 +31,15 @@ api_v1 = [
     path("triage/cases/<int:case_id>/close/", triage_api.CloseApi.as_view(), name="api-triage-close"),
     path("auth/register/", accounts_api.RegisterApi.as_view(), name="api-register"),
     path("auth/token/", accounts_api.TokenApi.as_view(), name="api-token"),
+    path("auth/logout/", accounts_api.LogoutApi.as_view(), name="api-logout"),
+    path("auth/logout-all/", accounts_api.LogoutAllApi.as_view(), name="api-logout-all"),
 ]
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("about/limits/", views.limits, name="limits"),
     path("healthz", views.healthz, name="healthz"),
+    path("", include("ops.urls")),  # /metrics (monitoring network or staff) and /ops/
     path("admin/", admin.site.urls),
     path("submissions/", include("diagnosis.urls")),
     path("triage/", include("triage.urls")),
@@ -60,3 +64,9 @@ urlpatterns = [
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="api-schema"), name="api-docs"),
     path("i18n/", include("django.conf.urls.i18n")),
 ]
+
+# Under /api/ every error answers JSON, never an HTML page (portal.errors).
+handler400 = "portal.errors.bad_request"
+handler403 = "portal.errors.permission_denied"
+handler404 = "portal.errors.page_not_found"
+handler500 = "portal.errors.server_error"
