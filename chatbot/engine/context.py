@@ -62,6 +62,22 @@ def clauses(text: str, split: ruleset.re.Pattern[str]) -> Iterator[tuple[int, st
             pos = m.end()
 
 
+def clause_end(pieces: list[tuple[int, str]], pos: int) -> int:
+    """End offset of the clause holding character pos (pos itself when between clauses)."""
+    for offset, piece in pieces:
+        if offset <= pos < offset + len(piece):
+            return offset + len(piece)
+    return pos + 1
+
+
+def clause_of(pieces: list[tuple[int, str]], pos: int) -> tuple[int, str]:
+    """(offset, clause) holding character pos, or (pos, "") when it falls between clauses."""
+    for offset, piece in pieces:
+        if offset <= pos < offset + len(piece):
+            return offset, piece
+    return pos, ""
+
+
 class TargetMatcher:
     """Marks every rules-table pattern match as a span in doc.spans["targets"]."""
 
@@ -90,7 +106,13 @@ class TargetMatcher:
                 for m in pattern.finditer(piece):
                     if m.end() == m.start():
                         continue
-                    span = doc.char_span(offset + m.start(), offset + m.end(), label=label, alignment_mode="expand")
+                    start, end = offset + m.start(), offset + m.end()
+                    if scope == "sentence":
+                        # NegEx reads a span only inside one clause: a sentence-wide match
+                        # ("if it ever bleeds and won't stop") takes the ConText of the clause
+                        # it starts in, so the "if" before it still counts.
+                        end = min(end, clause_end(pieces, start))
+                    span = doc.char_span(start, end, label=label, alignment_mode="expand")
                     if span is not None:
                         spans.append(span)
         doc.spans[SPAN_KEY] = spans
@@ -167,9 +189,28 @@ def hit_polarity(mods: frozenset[str], *, past_counts: bool = False) -> Polarity
 @lru_cache(maxsize=2048)
 def analyse(text: str, language: str = ruleset.DEFAULT_LANGUAGE) -> Analysis:
     """ConText analysis of a normalised (folded, lower-cased) message."""
+    rules = ruleset.load(language)
     doc = pipeline(language)(text)
+    pieces = list(clauses(text, rules.clause_split))
     hits: dict[str, list[frozenset[str]]] = {}
     for span in doc.spans[SPAN_KEY]:
-        mods = frozenset(c for c in ruleset.CATEGORIES if span._.get(f"context_{c}"))
-        hits.setdefault(span.label_, []).append(mods)
+        mods = {c for c in ruleset.CATEGORIES if span._.get(f"context_{c}")}
+        offset, clause = clause_of(pieces, span.start_char)
+        # The clause up to the end of the finding ("if my skin is coming off": the verb may be
+        # inside the matched phrase).
+        before = clause[: span.end_char - offset]
+        # "is it serious if my skin is peeling?": a condition in the present tense about the
+        # patient reports what is happening; "if it ever bleeds" stays hypothetical.
+        if "hypothetical" in mods and rules.real_condition and rules.real_condition.search(before):
+            mods.discard("hypothetical")
+        # Another person's finding told in the past ("my brother got SJS from an antibiotic",
+        # "a mi abuelo le sangraba") is their history, unless the clause is about now.
+        if (
+            "family" in mods
+            and rules.other_person_past
+            and rules.other_person_past.search(clause)
+            and not (rules.other_person_recent and rules.other_person_recent.search(clause))
+        ):
+            mods.add("historical")
+        hits.setdefault(span.label_, []).append(frozenset(mods))
     return Analysis({k: tuple(v) for k, v in hits.items()})

@@ -124,8 +124,9 @@ class Engine:
         text = fold_text(text or "").strip()[:2000]
         question = nlu.is_question(text)
         personal = nlu.is_personal(text)
-        # General knowledge questions ("what does bleeding mean?") describe no one's symptoms.
-        describes_patient = personal or not question
+        # General knowledge questions ("what does bleeding mean?") describe no one's symptoms;
+        # a reply that starts as an answer ("not sure, a few years?") is about the patient.
+        describes_patient = personal or not question or nlu.yes_no(text, self.language) is not None
         found = interview.extract_findings(text, self.today, self.language) if describes_patient else {}
         features = redflags.extract_features(text, self.language) if describes_patient else {}
         if describes_patient:

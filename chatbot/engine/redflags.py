@@ -138,7 +138,10 @@ def evaluate(features: Mapping[str, str]) -> FlagResult:
     if "drug_reaction_fever" in codes and "erythroderma" in codes and not (body_red or has("named_erythroderma")):
         codes.remove("erythroderma")
 
-    if has("bleeding") and (has("heavy_bleeding") or (has("bleeding_now") and has("anticoagulant"))):
+    # TRIAGE.md: bleeding that will not stop with 10 minutes of firm pressure. Pressure held
+    # for a while on a bleed that is not said to have stopped is that sign.
+    held = has("pressure_held") and not has("bleeding_stopped")
+    if has("bleeding") and (has("heavy_bleeding") or held or (has("bleeding_now") and has("anticoagulant"))):
         codes.append("uncontrolled_bleeding")
 
     if has("breathing"):

@@ -53,6 +53,12 @@ class RuleSet:
     answers: dict[str, list[str]]
     pathways: dict[str, re.Pattern[str]]
     body_sites: dict[str, re.Pattern[str]]
+    # ConText rules a phrase list cannot hold (context.py): a condition that states the
+    # patient's present ("is it serious if my skin is peeling?") is a report, not a hypothesis;
+    # another person's finding told in the past tense ("my brother got SJS") is history.
+    real_condition: re.Pattern[str] | None
+    other_person_past: re.Pattern[str] | None
+    other_person_recent: re.Pattern[str] | None
     raw: dict[str, Any]
 
 
@@ -85,7 +91,8 @@ def load(language: str = DEFAULT_LANGUAGE) -> RuleSet:
     raw = json.loads((RULES_DIR / f"{language}.json").read_text(encoding="utf-8"))
     shared = {k: v["patterns"] for k, v in raw.get("shared", {}).items()}
     words = "|".join(re.escape(w) for w in raw["clauses"]["words"])
-    clause_split = re.compile(r"[.;!?\n,()]|\s-\s|\b(?:" + words + r")\b")
+    # A point or comma inside a number ("38.7", "38,9") does not end a clause.
+    clause_split = re.compile(r"[;!?\n()+&]|(?<!\d)[.,]|[.,](?!\d)|\s-\s|\b(?:" + words + r")\b")
     ctx = raw["context"]
     termination = _phrases(ctx["termination"])
     termsets = {
@@ -120,6 +127,8 @@ def load(language: str = DEFAULT_LANGUAGE) -> RuleSet:
         k: rx([p for row in rows for p in row["patterns"]]) for k, rows in raw["pathways"].items() if k != "comment"
     }
     body_sites = {k: re.compile(rf"\b(?:{v})\b") for k, v in raw["body_sites"]["sites"].items()}
+    real = ctx.get("real_condition", {}).get("patterns")
+    other = ctx.get("other_person_past", {})
     return RuleSet(
         language=language,
         clause_split=clause_split,
@@ -130,5 +139,8 @@ def load(language: str = DEFAULT_LANGUAGE) -> RuleSet:
         answers=answers,
         pathways=pathways,
         body_sites=body_sites,
+        real_condition=rx(real) if real else None,
+        other_person_past=rx(other["past"]) if other.get("past") else None,
+        other_person_recent=rx(other["recent"]) if other.get("recent") else None,
         raw=raw,
     )
