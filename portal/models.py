@@ -24,6 +24,8 @@ class AuditEvent(models.Model):
         ACCOUNT_DELETED = "account_deleted", "Account deleted"
         STAFF_CREATED = "staff_created", "Staff account created"
         SUBMISSION_DELETED = "submission_deleted", "Submission deleted"
+        CONSENT_GIVEN = "consent_given", "Consent given"
+        CONSENT_WITHDRAWN = "consent_withdrawn", "Consent withdrawn"
 
     action = models.CharField(max_length=32, choices=Action.choices)
     # Not a foreign key: the row must outlive a deleted account. No personal data beyond the id.

@@ -25,7 +25,28 @@ class UserFactory(factory.django.DjangoModelFactory):
 
 
 class PatientFactory(UserFactory):
+    """A patient who consented to the privacy notice in force (photos and contact), as sign-up asks.
+
+    `PatientFactory(consent=False)` makes one who has not (an account from before consent existed).
+    """
+
     role = User.Role.PATIENT
+
+    @factory.post_generation
+    def consent(self, create, extracted, **kwargs):
+        from django.conf import settings
+
+        from portal.accounts.models import Consent
+
+        if create and extracted is not False:
+            for kind in Consent.Kind.values:
+                Consent.objects.get_or_create(
+                    user=self,
+                    kind=kind,
+                    version=settings.PRIVACY_NOTICE_VERSION,
+                    withdrawn_at=None,
+                    defaults={"source": Consent.Source.SIGNUP},
+                )
 
 
 class NurseFactory(UserFactory):

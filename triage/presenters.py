@@ -3,11 +3,12 @@
 from django.utils import timezone
 
 from diagnosis.presenters import class_name, class_names
+from portal.accounts.selectors import contact_allowed_user_ids, patient_identity
 from triage.models import Case
 from triage.selectors import level_settings
 
 
-def queue_row(case: Case, levels: dict, now=None, names: dict | None = None) -> dict:
+def queue_row(case: Case, levels: dict, now=None, names: dict | None = None, contact_ids: set | None = None) -> dict:
     now = now or timezone.now()
     level = levels.get(case.level)
     waiting = (now - case.created_at).total_seconds() / 60
@@ -28,9 +29,15 @@ def queue_row(case: Case, levels: dict, now=None, names: dict | None = None) -> 
         "top_name": class_name(prediction.top, names or {}) if prediction else None,
         "assigned_to": case.assigned_to.username if case.assigned_to_id else None,
         "reasons": case.reasons,
+        # Who the patient is and how to reach them (phone and e-mail only with consent to be contacted).
+        "patient": patient_identity(
+            user=case.patient, contact_allowed=None if contact_ids is None else case.patient_id in contact_ids
+        ),
     }
 
 
 def queue_rows(cases) -> list[dict]:
     levels, now, names = level_settings(), timezone.now(), class_names()
-    return [queue_row(c, levels, now, names) for c in cases]
+    cases = list(cases)
+    contact_ids = contact_allowed_user_ids(user_ids=[c.patient_id for c in cases])
+    return [queue_row(c, levels, now, names, contact_ids) for c in cases]

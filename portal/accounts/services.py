@@ -1,6 +1,6 @@
 """Writes on accounts: sign-up and staff creation."""
 
-from datetime import datetime
+from datetime import date, datetime
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.password_validation import validate_password
@@ -10,22 +10,91 @@ User = get_user_model()
 
 
 @transaction.atomic
-def patient_register(*, username: str, password: str, email: str = "") -> User:
-    """Create a patient account; the username and password must pass the sign-up form's rules."""
+def patient_register(
+    *,
+    username: str,
+    password: str,
+    email: str = "",
+    full_name: str = "",
+    date_of_birth: date | None = None,
+    phone: str = "",
+    preferred_contact: str = "",
+    consent_photos: bool = False,
+    consent_contact: bool = False,
+    source: str = "api",
+    ip: str | None = None,
+) -> User:
+    """Create a patient account with the consents given on the form; the username and password
+    must pass the sign-up form's rules. The year of birth follows the date of birth."""
     from django.core.exceptions import ValidationError
 
+    from portal.accounts.models import Consent
     from portal.accounts.usernames import username_clean
 
     try:
         username = username_clean(username)
     except ValidationError as exc:
         raise ValidationError({"username": exc.messages}) from None
-    user = User(username=username, email=email, role=User.Role.PATIENT)
+    user = User(
+        username=username,
+        email=email,
+        role=User.Role.PATIENT,
+        full_name=full_name,
+        date_of_birth=date_of_birth,
+        year_of_birth=date_of_birth.year if date_of_birth else None,
+        phone=phone or "",
+        preferred_contact=preferred_contact,
+    )
     validate_password(password, user=user)
     user.set_password(password)
     user.full_clean(exclude=["password"])
     user.save()
+    for kind, given in ((Consent.Kind.PHOTOS, consent_photos), (Consent.Kind.CONTACT, consent_contact)):
+        if given:
+            consent_give(user=user, kind=kind, source=source, ip=ip)
     return user
+
+
+@transaction.atomic
+def patient_profile_update(*, user: User, **fields) -> User:
+    """Save the patient's own profile; the year of birth (the model's context) follows the date."""
+    for name, value in fields.items():
+        setattr(user, name, value)
+    if fields.get("date_of_birth"):
+        user.year_of_birth = fields["date_of_birth"].year
+    user.save(update_fields=[*fields, *(["year_of_birth"] if fields.get("date_of_birth") else [])])
+    return user
+
+
+@transaction.atomic
+def consent_give(*, user: User, kind: str, source: str, ip: str | None = None):
+    """Record that the patient consents, to the notice in force; giving it twice keeps one row."""
+    from django.conf import settings
+
+    from portal.accounts.models import Consent
+
+    version = settings.PRIVACY_NOTICE_VERSION
+    active = Consent.objects.filter(user=user, kind=kind, version=version, withdrawn_at__isnull=True).first()
+    if active:
+        return active
+    consent = Consent.objects.create(user=user, kind=kind, version=version, source=source, ip=ip)
+    _audit("consent_given", user_id=user.pk, actor_id=user.pk, kind=kind, version=version, source=source)
+    return consent
+
+
+@transaction.atomic
+def consent_withdraw(*, user: User, kind: str, source: str) -> int:
+    """Stamp every consent of this kind the patient holds as withdrawn; returns how many."""
+    from django.utils import timezone
+
+    from portal.accounts.models import Consent
+
+    withdrawn = Consent.objects.filter(user=user, kind=kind, withdrawn_at__isnull=True).update(
+        withdrawn_at=timezone.now()
+    )
+    if withdrawn:
+        _audit("consent_withdrawn", user_id=user.pk, actor_id=user.pk, kind=kind, source=source)
+    return withdrawn
 
 
 def api_token_create(*, user: User) -> tuple[str, datetime]:
@@ -142,6 +211,8 @@ def patient_data_export(*, user: User) -> bytes:
 
     from chatbot.models import Conversation
     from diagnosis.models import Submission
+    from diagnosis.services import submission_export_files
+    from portal.accounts.selectors import consent_history
     from triage.models import Case, CaseEvent
 
     data = {
@@ -152,23 +223,35 @@ def patient_data_export(*, user: User) -> bytes:
             "year_of_birth": user.year_of_birth,
             "sex": user.sex,
             "skin_type": user.skin_type,
+            "full_name": user.full_name,
+            "date_of_birth": user.date_of_birth.isoformat() if user.date_of_birth else None,
+            "phone": user.phone.as_e164 if user.phone else "",
+            "preferred_contact": user.preferred_contact,
         },
+        "consents": [
+            {
+                "kind": c.kind,
+                "version": c.version,
+                "given_at": c.given_at.isoformat(),
+                "withdrawn_at": c.withdrawn_at.isoformat() if c.withdrawn_at else None,
+                "source": c.source,
+                "ip": c.ip,
+            }
+            for c in consent_history(user=user)
+        ],
         "submissions": [],
         "conversations": [],
         "cases": [],
     }
     out = io.BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zf:
-        for s in Submission.objects.filter(patient=user).select_related("prediction"):
+        submissions = Submission.objects.filter(patient=user).select_related("prediction")
+        for s in submissions.prefetch_related("extra_photos"):
             data["submissions"].append(_export_submission(s))
-            prediction = getattr(s, "prediction", None)
-            for field, name in (
-                (s.image, f"photos/{s.pk}.jpg"),
-                (prediction and prediction.heatmap, f"heatmaps/{s.pk}.png"),
-            ):
-                if field:
-                    with field.open("rb") as fh:
-                        zf.writestr(name, fh.read())
+            # The photo, any extra photos of the same spot and the heat map.
+            for field, name in submission_export_files(s):
+                with field.open("rb") as fh:
+                    zf.writestr(name, fh.read())
         for c in Conversation.objects.filter(patient=user).prefetch_related("messages"):
             data["conversations"].append(
                 {

@@ -33,7 +33,15 @@ def test_patient_signs_up_on_the_web_and_is_logged_in(client):
     # when
     response = client.post(
         reverse("signup"),
-        {"username": "carol", "email": "c@example.org", "password1": DEFAULT_PASSWORD, "password2": DEFAULT_PASSWORD},
+        {
+            "username": "carol",
+            "email": "c@example.org",
+            "full_name": "Carol Example",
+            "date_of_birth": "1975-03-04",
+            "phone": "+447911123456",
+            "password1": DEFAULT_PASSWORD,
+            "password2": DEFAULT_PASSWORD,
+        },
     )
     # then
     assert response.status_code == 302
@@ -93,14 +101,16 @@ def test_password_change(client, patient_alice):
     assert patient_alice.check_password(new)
 
 
-def test_profile_saves_optional_facts_and_rejects_impossible_year(client, patient_alice):
+def test_profile_saves_optional_facts_and_rejects_impossible_birth_date(client, patient_alice):
+    # The year of birth (the model's context) now follows the date of birth (test_identity.py).
     client.force_login(patient_alice)
-    bad = client.post(reverse("profile"), {"email": "a@example.org", "year_of_birth": 1700, "sex": "", "skin_type": ""})
+    who = {"full_name": "Alice", "phone": "+447911123456", "email": "a@example.org"}
+    bad = client.post(reverse("profile"), {**who, "date_of_birth": "1700-01-01", "sex": "", "skin_type": ""})
     assert bad.status_code == 200
     patient_alice.refresh_from_db()
     assert patient_alice.year_of_birth is None
 
-    client.post(reverse("profile"), {"email": "a@example.org", "year_of_birth": 1980, "sex": "female", "skin_type": 2})
+    client.post(reverse("profile"), {**who, "date_of_birth": "1980-06-01", "sex": "female", "skin_type": 2})
     patient_alice.refresh_from_db()
     assert (patient_alice.year_of_birth, patient_alice.sex, patient_alice.skin_type) == (1980, "female", 2)
 

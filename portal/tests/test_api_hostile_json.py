@@ -33,6 +33,7 @@ READS_BODY = {
     "api-conversation-messages": ("owner", "conversation"),
     "api-triage-level": ("nurse", "case"),
     "api-triage-close": ("nurse", "case"),
+    "api-consents": ("owner", None),
 }
 # Actions that take no body: whatever is sent is never parsed, and the action works as usual.
 IGNORES_BODY = {

@@ -234,6 +234,9 @@ def test_patient_home_has_a_big_check_a_spot_button_and_one_welcome(client):
         {
             "username": "newbie",
             "email": "newbie@example.org",
+            "full_name": "New Bie",
+            "date_of_birth": "1990-01-02",
+            "phone": "+447911123456",
             "password1": "a-long-and-private-phrase-9",
             "password2": "a-long-and-private-phrase-9",
         },

@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 from chatbot.models import Conversation, Message
 from diagnosis.models import Submission
 from portal.accounts.models import User
-from portal.accounts.services import api_token_create
+from portal.accounts.services import api_token_create, consent_give
 from portal.cache import LockedFileBasedCache
 from tests.factories import DEFAULT_PASSWORD
 from tests.images import upload_file
@@ -148,6 +148,7 @@ def test_concurrent_uploads_never_exceed_the_limit(rates, settings, tmp_path):
     rates(upload="5/h")
     settings.CACHES = {"default": {"BACKEND": "portal.cache.LockedFileBasedCache", "LOCATION": str(tmp_path / "c")}}
     patient = User.objects.create_user(username="eve", password=DEFAULT_PASSWORD, role="patient")
+    consent_give(user=patient, kind="photos", source="api")  # uploads need consent to store photos
     token, _ = api_token_create(user=patient)
     start, codes, lock = threading.Barrier(12), [], threading.Lock()
 

@@ -3,6 +3,7 @@
 import pytest
 
 from tests.browser.conftest import PHONE
+from tests.browser.signup import PATIENT
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -14,10 +15,13 @@ def test_a_new_patient_signs_up_logs_out_and_logs_in(new_page, shots):
     page.goto("/accounts/signup/")
     page.fill("#id_username", "newpatient")
     page.fill("#id_email", "new@example.org")
+    for name, value in PATIENT.items():  # the identity the clinic needs (tests/browser/signup.py)
+        page.fill(f"#id_{name}", value)
     page.fill("#id_password1", "a-long-and-private-phrase-9")
     page.fill("#id_password2", "a-long-and-private-phrase-9")
+    page.check("#id_consent_photos")
     shots(page, "signup-filled")
-    page.click("button[type=submit]")
+    page.click("main button[type=submit]")
     page.wait_for_url("**/")
     # One welcome, and the big button to check a spot first.
     assert page.content().count("Welcome") == 1

@@ -33,7 +33,8 @@ def account(base: str, name: str, password: str, role_token: str | None = None) 
     status, _ = http(
         "POST",
         f"{base}/api/v1/auth/register/",
-        body=_json({"username": name, "password": password}),
+        # Uploads need consent to store photos (403 without it).
+        body=_json({"username": name, "password": password, "consent_photos": True}),
         content_type="application/json",
     )
     assert status in (201, 400), status
