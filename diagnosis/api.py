@@ -2,7 +2,7 @@
 
 from django.http import FileResponse, Http404
 from django.utils.translation import gettext
-from drf_spectacular.utils import OpenApiTypes, extend_schema, extend_schema_field
+from drf_spectacular.utils import OpenApiParameter, OpenApiTypes, extend_schema, extend_schema_field
 from rest_framework import mixins, serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.exceptions import PermissionDenied
@@ -12,7 +12,15 @@ from chatbot.engine import screen
 from diagnosis import presenters, selectors, services
 from diagnosis.access import submission_for_user
 from diagnosis.images import ImageRejected
-from diagnosis.models import DIAMETER_MM_MAX, DIAMETER_MM_MIN, SYMPTOM_QUESTIONS, Disease, Prediction, Submission
+from diagnosis.models import (
+    DIAMETER_MM_MAX,
+    DIAMETER_MM_MIN,
+    SYMPTOM_QUESTIONS,
+    Disease,
+    Prediction,
+    Submission,
+    SubmissionPhoto,
+)
 from portal.ratelimits import UploadThrottle
 from triage.services import Viewed, submission_record_view
 
@@ -29,6 +37,16 @@ def _answer_field(question: str) -> serializers.ChoiceField:
 
 class SubmissionCreateSerializer(serializers.Serializer):
     image = serializers.FileField(allow_empty_file=True)
+    extra_images = serializers.ListField(
+        child=serializers.FileField(allow_empty_file=True),
+        required=False,
+        max_length=SubmissionPhoto.MAX_PER_SUBMISSION,
+        help_text=(
+            f"Optional: up to {SubmissionPhoto.MAX_PER_SUBMISSION} more photos of the same spot (repeat the "
+            "field), e.g. one from further away showing where on the body. Sanitised like `image`; only "
+            '`image` is classified. A bad one -> 400 {"extra_images": [...]} and nothing is stored.'
+        ),
+    )
     body_site = serializers.ChoiceField(choices=Submission.BodySite.choices, required=False, allow_blank=True)
     symptoms = serializers.CharField(max_length=2000, required=False, allow_blank=True, trim_whitespace=True)
     dermoscope = serializers.BooleanField(
@@ -93,6 +111,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
     prediction = serializers.SerializerMethodField()
     triage = serializers.SerializerMethodField()
     image_url = serializers.SerializerMethodField()
+    extra_photo_urls = serializers.SerializerMethodField()
 
     class Meta:
         model = Submission
@@ -111,6 +130,7 @@ class SubmissionSerializer(serializers.ModelSerializer):
             "prediction",
             "triage",
             "image_url",
+            "extra_photo_urls",
         ]
 
     def get_error(self, obj) -> str | None:
@@ -119,6 +139,9 @@ class SubmissionSerializer(serializers.ModelSerializer):
 
     def get_image_url(self, obj) -> str:
         return f"/api/v1/submissions/{obj.pk}/image/"
+
+    def get_extra_photo_urls(self, obj) -> list[str]:
+        return [f"/api/v1/submissions/{obj.pk}/extra/{p.position}/" for p in obj.extra_photos.all()]
 
     @extend_schema_field(PredictionSerializer(allow_null=True))
     def get_prediction(self, obj) -> dict | None:
@@ -186,7 +209,7 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
 
     def get_queryset(self):
         # Lists are scoped here: a patient only ever sees their own rows.
-        return selectors.submissions_for_patient(patient=self.request.user)
+        return selectors.submissions_for_patient(patient=self.request.user).prefetch_related("extra_photos")
 
     def get_object(self):
         return submission_for_user(self.request.user, self.kwargs["pk"])
@@ -207,10 +230,17 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
     def create(self, request):
         if not request.user.is_patient:
             raise PermissionDenied("Only patients can upload lesion photos.")
+        # Photos are stored only with the patient's consent to the privacy notice in force.
+        from portal.accounts.selectors import PHOTO_CONSENT_REQUIRED, photo_consent_given
+
+        if not photo_consent_given(user=request.user):
+            raise PermissionDenied(PHOTO_CONSENT_REQUIRED)
         data = SubmissionCreateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         try:
             submission = services.submission_create(patient=request.user, **data.validated_data)
+        except services.ExtraPhotoRejected as exc:
+            return Response({"extra_images": [exc.message], "code": exc.code}, status=exc.status)
         except ImageRejected as exc:
             return Response({"image": [exc.message], "code": exc.code}, status=exc.status)
         except services.DuplicateUpload as exc:
@@ -225,6 +255,19 @@ class SubmissionViewSet(mixins.ListModelMixin, mixins.RetrieveModelMixin, viewse
         submission = self.get_object()
         submission_record_view(submission=submission, by=request.user, what=Viewed.PHOTO)
         return _private_file(submission.image, "image/jpeg")
+
+    @extend_schema(
+        parameters=[OpenApiParameter("position", int, OpenApiParameter.PATH, description="1 or 2.")],
+        responses={(200, "image/jpeg"): OpenApiTypes.BINARY},
+    )
+    @action(detail=True, methods=["get"], url_path=r"extra/(?P<position>[0-9]+)", url_name="extra")
+    def extra(self, request, pk=None, position=None):
+        """An extra photo of the spot (extra_photo_urls); the same access and audit as `image`."""
+        submission = self.get_object()
+        photo = submission.extra_photos.filter(position=int(position)).first()
+        response = _private_file(photo.image if photo else None, "image/jpeg")
+        submission_record_view(submission=submission, by=request.user, what=Viewed.PHOTO)
+        return response
 
     @extend_schema(responses={(200, "image/png"): OpenApiTypes.BINARY})
     @action(detail=True, methods=["get"])

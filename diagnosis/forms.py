@@ -2,7 +2,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from chatbot.engine import screen
-from diagnosis.models import DIAMETER_MM_MAX, DIAMETER_MM_MIN, SYMPTOM_QUESTIONS, Submission
+from diagnosis.models import DIAMETER_MM_MAX, DIAMETER_MM_MIN, SYMPTOM_QUESTIONS, Submission, SubmissionPhoto
 
 
 def _answer(label: str) -> forms.ChoiceField:
@@ -16,12 +16,42 @@ def _answer(label: str) -> forms.ChoiceField:
     )
 
 
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files under one name (Django's documented recipe): a list, possibly empty."""
+
+    def __init__(self, *args, max_files: int, **kwargs):
+        self.max_files = max_files
+        kwargs.setdefault("widget", MultipleFileInput())
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data, initial=None):
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if len(files) > self.max_files:
+            raise forms.ValidationError(
+                _("You can add at most %(n)s extra photos.") % {"n": self.max_files}, code="too_many_files"
+            )
+        single = super().clean
+        return [single(f, initial) for f in files]
+
+
 class UploadForm(forms.Form):
     image = forms.FileField(
         label=_("Photo of the skin lesion"),
         # "image/*" makes phones offer both the camera and the photo library.
         widget=forms.ClearableFileInput(attrs={"accept": "image/*,.heic,.heif"}),
         help_text=_("JPEG, PNG, WebP or HEIC, up to 15 MB."),
+    )
+    # The close-up is the photo the model reads; these are for the patient and the nurse only.
+    extra_images = MultipleFileField(
+        label=_("Extra photos (optional)"),
+        required=False,
+        max_files=SubmissionPhoto.MAX_PER_SUBMISSION,
+        widget=MultipleFileInput(attrs={"accept": "image/*,.heic,.heif"}),
+        help_text=_("Up to 2 more: one from further away showing where on the body it is, or another angle."),
     )
     body_site = forms.ChoiceField(
         label=_("Where on the body?"), choices=[("", "—"), *Submission.BodySite.choices], required=False

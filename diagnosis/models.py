@@ -150,6 +150,38 @@ class Submission(models.Model):
         return self.status in (self.Status.DONE, self.Status.REJECTED, self.Status.FAILED)
 
 
+def extra_photo_upload_to(instance: "SubmissionPhoto", filename: str) -> str:
+    # Its own random name, like the close-up's: nothing in it links it to the patient or the time.
+    return f"submissions/{instance.uid.hex[:2]}/{instance.uid.hex}.jpg"
+
+
+class SubmissionPhoto(models.Model):
+    """An extra photo of the submission's spot (a context photo showing where on the body, or
+    another angle). Sanitised and stored like the close-up, shown to the patient and the nurse;
+    the model classifies the close-up (Submission.image) only."""
+
+    # Beside the close-up: enough for "where is it" and another angle, little to store.
+    MAX_PER_SUBMISSION = 2
+
+    uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    submission = models.ForeignKey(Submission, on_delete=models.CASCADE, related_name="extra_photos")
+    position = models.PositiveSmallIntegerField(help_text=_("1 for the first extra photo, 2 for the second."))
+    image = models.ImageField(upload_to=extra_photo_upload_to)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
+    image_sha256 = models.CharField(max_length=64, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["submission", "position"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "position"], name="submission_photo_one_per_position")
+        ]
+
+    def __str__(self) -> str:
+        return f"Extra photo {self.position} of submission {self.submission_id}"
+
+
 class Prediction(models.Model):
     class PhotoKind(models.TextChoices):
         DERMOSCOPIC = "dermoscopic", _("Dermoscopic")

@@ -2,7 +2,7 @@
 
 import json
 import logging
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import timedelta
 
 from django.conf import settings
@@ -10,10 +10,10 @@ from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django.utils.translation import gettext_noop
+from django.utils.translation import gettext, gettext_noop
 
-from diagnosis.images import sanitise_image
-from diagnosis.models import SYMPTOM_QUESTIONS, Prediction, Submission
+from diagnosis.images import ImageRejected, sanitise_image
+from diagnosis.models import SYMPTOM_QUESTIONS, Prediction, Submission, SubmissionPhoto
 
 log = logging.getLogger(__name__)
 
@@ -24,6 +24,15 @@ class DuplicateUpload(Exception):
     def __init__(self, submission: Submission):
         super().__init__(f"same photo as submission {submission.pk}")
         self.submission = submission
+
+
+class ExtraPhotoRejected(ImageRejected):
+    """One of the extra photos is not acceptable; the message names which one. Nothing is stored."""
+
+    def __init__(self, rejected: ImageRejected, position: int):
+        message = gettext("Extra photo %(n)s: %(why)s") % {"n": position, "why": rejected.message}
+        super().__init__(message, rejected.code, rejected.status)
+        self.position = position
 
 
 _ANSWER_FIELDS = frozenset({"dermoscope", "diameter_mm", *SYMPTOM_QUESTIONS})
@@ -78,6 +87,7 @@ def submission_create(
     elevation: str = "",
     diameter_mm: float | None = None,
     screen: Mapping[str, str] | None = None,
+    extra_images: Sequence = (),
 ) -> Submission:
     """Validate and sanitise the photo, store it privately with the answers, queue classification.
 
@@ -87,6 +97,10 @@ def submission_create(
     diagnosis.images.ImageRejected for an unusable file, both before anything is stored, and
     DuplicateUpload (holding the earlier submission) when the patient sent the same photo within
     DUPLICATE_UPLOAD_SECONDS: nothing new is stored then either.
+
+    extra_images: up to SubmissionPhoto.MAX_PER_SUBMISSION more photos of the same spot (a
+    context photo, another angle), sanitised like the close-up; the model classifies only the
+    close-up. One bad extra photo refuses the whole upload (ExtraPhotoRejected), nothing stored.
     """
     from chatbot.engine.screen import validate as validate_screen
 
@@ -106,7 +120,20 @@ def submission_create(
     )
     # The forms and the API check these already; this keeps any other caller honest.
     submission.clean_fields(exclude=[f.name for f in Submission._meta.fields if f.name not in _ANSWER_FIELDS])
+    extra_images = [f for f in extra_images or () if f is not None]
+    if len(extra_images) > SubmissionPhoto.MAX_PER_SUBMISSION:
+        raise ValidationError(
+            {"extra_images": [_too_many_extras_message()]},
+            code="too_many_extra_images",
+        )
     clean = sanitise_image(image)
+    # Every photo is checked before any is stored: nothing half-stored when one is bad.
+    clean_extras = []
+    for position, extra in enumerate(extra_images, start=1):
+        try:
+            clean_extras.append(sanitise_image(extra))
+        except ImageRejected as exc:
+            raise ExtraPhotoRejected(exc, position) from None
     submission.image_sha256 = clean.sha256
     submission.width, submission.height = clean.width, clean.height
     window = settings.DUPLICATE_UPLOAD_SECONDS
@@ -114,7 +141,7 @@ def submission_create(
         submission.dedupe_sha256 = clean.sha256
         if (earlier := _recent_duplicate(submission)) is not None:
             raise DuplicateUpload(earlier)
-    stored_name = None
+    stored_names: list[str] = []
     try:
         with transaction.atomic():
             if window:
@@ -127,7 +154,7 @@ def submission_create(
                     created_at__lt=timezone.now() - timedelta(seconds=window),
                 ).update(dedupe_sha256="")
             submission.image.save("upload.jpg", ContentFile(clean.content), save=False)
-            stored_name = submission.image.name
+            stored_names.append(submission.image.name)
             try:
                 with transaction.atomic():
                     submission.save()
@@ -138,16 +165,31 @@ def submission_create(
                 if earlier is None:
                     raise
                 raise DuplicateUpload(earlier) from None
+            for position, extra in enumerate(clean_extras, start=1):
+                photo = SubmissionPhoto(
+                    submission=submission,
+                    position=position,
+                    width=extra.width,
+                    height=extra.height,
+                    image_sha256=extra.sha256,
+                )
+                photo.image.save("extra.jpg", ContentFile(extra.content), save=False)
+                stored_names.append(photo.image.name)
+                photo.save()
             from triage.services import case_open_for_red_flags
 
             case_open_for_red_flags(submission=submission)
             transaction.on_commit(lambda: _enqueue(submission.pk))
     except Exception:
         # Nothing half-stored: a file without its row is removed.
-        if stored_name:
-            submission.image.storage.delete(stored_name)
+        for name in stored_names:
+            submission.image.storage.delete(name)
         raise
     return submission
+
+
+def _too_many_extras_message() -> str:
+    return gettext("You can add at most %(n)s extra photos.") % {"n": SubmissionPhoto.MAX_PER_SUBMISSION}
 
 
 def _recent_duplicate(submission: Submission) -> Submission | None:
@@ -163,14 +205,27 @@ def _recent_duplicate(submission: Submission) -> Submission | None:
 
 
 def submission_stored_files(submissions) -> list[tuple]:
-    """(storage, name) of every file stored for these submissions: photos and heat maps."""
+    """(storage, name) of every file stored for these submissions: photos (the close-up and the
+    extra ones) and heat maps."""
     files = []
-    for submission in submissions.select_related("prediction"):
+    for submission in submissions.select_related("prediction").prefetch_related("extra_photos"):
         prediction = getattr(submission, "prediction", None)
-        for field in (submission.image, prediction.heatmap if prediction else None):
+        fields = [submission.image, prediction.heatmap if prediction else None]
+        fields += [photo.image for photo in submission.extra_photos.all()]
+        for field in fields:
             if field:
                 files.append((field.storage, field.name))
     return files
+
+
+def submission_export_files(submission: Submission) -> list[tuple]:
+    """(file field, name in the archive) of every photo and heat map of one submission, for the
+    patient's data export: photos/<id>.jpg, photos/<id>-extra-<n>.jpg, heatmaps/<id>.png."""
+    prediction = getattr(submission, "prediction", None)
+    files = [(submission.image, f"photos/{submission.pk}.jpg")]
+    files += [(p.image, f"photos/{submission.pk}-extra-{p.position}.jpg") for p in submission.extra_photos.all()]
+    files.append((prediction.heatmap if prediction else None, f"heatmaps/{submission.pk}.png"))
+    return [(field, name) for field, name in files if field]
 
 
 def stored_files_delete_on_commit(files) -> None:

@@ -11,6 +11,7 @@ urlpatterns = [
     path("<int:submission_id>/panel/", views.result_fragment, name="result_panel"),
     path("<int:submission_id>/report/", views.report, name="report"),
     path("<int:submission_id>/image.jpg", views.image, name="image"),
+    path("<int:submission_id>/extra-<int:position>.jpg", views.extra_image, name="extra_image"),
     path("<int:submission_id>/thumb.jpg", views.thumbnail, name="thumbnail"),
     path("<int:submission_id>/heatmap.png", views.heatmap, name="heatmap"),
 ]

@@ -27,6 +27,11 @@ def _patient_only(request: HttpRequest) -> None:
 @require_http_methods(["GET", "POST"])
 def upload(request: HttpRequest) -> HttpResponse:
     _patient_only(request)
+    # Photos are stored only with the patient's consent to the privacy notice in force.
+    from portal.accounts.views import upload_consent_redirect
+
+    if consent_needed := upload_consent_redirect(request):
+        return consent_needed
     form = UploadForm(request.POST or None, request.FILES or None)
     # The same per-user counter as the API's: counted before anything is read or stored.
     if request.method == "POST" and (retry_after := limit_retry_after(request, scope="upload")):
@@ -34,6 +39,9 @@ def upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         try:
             submission = services.submission_create(patient=request.user, **form.cleaned_data)
+        except services.ExtraPhotoRejected as exc:
+            # The whole upload is refused (nothing stored); the message names the extra photo.
+            form.add_error("extra_images", exc.message)
         except ImageRejected as exc:
             form.add_error("image", exc.message)
         except services.DuplicateUpload as exc:
@@ -151,6 +159,18 @@ def image(request: HttpRequest, submission_id: int) -> HttpResponse:
     submission = submission_for_user(request.user, submission_id)
     submission_record_view(submission=submission, by=request.user, what=Viewed.PHOTO)
     return _private(FileResponse(submission.image.open("rb"), content_type="image/jpeg"))
+
+
+@login_required
+@require_GET
+def extra_image(request: HttpRequest, submission_id: int, position: int) -> HttpResponse:
+    """An extra photo of the spot: the same access and audit as the close-up."""
+    submission = submission_for_user(request.user, submission_id)
+    photo = submission.extra_photos.filter(position=position).first()
+    if photo is None or not photo.image:
+        raise Http404
+    submission_record_view(submission=submission, by=request.user, what=Viewed.PHOTO)
+    return _private(FileResponse(photo.image.open("rb"), content_type="image/jpeg"))
 
 
 @login_required

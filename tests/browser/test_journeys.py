@@ -7,6 +7,7 @@ from diagnosis.models import Disease, Submission
 from diagnosis.seed import seed as seed_diseases
 from ml import registry
 from tests.browser.conftest import DESK, PHONE
+from tests.browser.signup import sign_up
 from tests.factories import DEFAULT_PASSWORD, AdminFactory, NurseFactory
 from tests.images import real_lesion_paths
 from triage.seed import seed as seed_levels
@@ -43,11 +44,7 @@ def _login(page, username, password=DEFAULT_PASSWORD):
 
 
 def _patient_uploads(page, shots, photo) -> int:
-    page.goto("/accounts/signup/")
-    page.fill("#id_username", "pat")
-    page.fill("#id_password1", PASSWORD)
-    page.fill("#id_password2", PASSWORD)
-    page.click("main button[type=submit]")
+    sign_up(page, "pat", PASSWORD)  # with identity and both consents (tests/browser/signup.py)
     page.wait_for_url("**/")
     page.goto("/submissions/new/")
     assert "image/*" in page.get_attribute("#id_image", "accept")  # phones offer camera or library
@@ -105,7 +102,7 @@ def test_nurse_claims_relevels_and_closes_and_patient_sees_outcome(new_page, sho
     row = nurse.locator(".queue-row").first
     assert row.get_attribute("data-case")
     shots(nurse, "queue")
-    row.locator("a").click()
+    row.locator("a.stretched-link").click()  # the card also holds a tap-to-call link
     nurse.click("text=Claim")
     nurse.select_option("#id_level", "2")
     nurse.fill("#id_reason", "Irregular pigment network on the photo")
@@ -165,11 +162,7 @@ def _accepted_phone_photo(label: str):
 def test_phone_photo_with_answers_reaches_the_nurse_with_its_kind_and_answers(new_page, shots, site):
     photo = _accepted_phone_photo("basal_cell_carcinoma")
     page = new_page(PHONE)
-    page.goto("/accounts/signup/")
-    page.fill("#id_username", "phoebe")
-    page.fill("#id_password1", PASSWORD)
-    page.fill("#id_password2", PASSWORD)
-    page.click("main button[type=submit]")
+    sign_up(page, "phoebe", PASSWORD)  # with identity and both consents (tests/browser/signup.py)
     page.wait_for_url("**/")
     page.goto("/submissions/new/")
     page.set_input_files("#id_image", str(photo))
