@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint check train evaluate bench bench-queue bench-pipeline loadtest clean
+.PHONY: run test lint check train evaluate evaluate-chat bench bench-queue bench-pipeline loadtest clean bench-queue-100k bench-scaleout
 
 run: ## set everything up, then serve http://127.0.0.1:8000 with a worker
 	./scripts/bootstrap.sh run
@@ -30,6 +30,10 @@ train: ## both networks, per-kind heads and answer fusion, evaluation, from ../s
 evaluate:
 	$(BIN)/python -m ml.training.evaluate
 
+evaluate-chat: ## chatbot: held-out targets, then the 2026-12 development batches (not first sight)
+	$(BIN)/python -m chatbot.evaluate
+	$(BIN)/python -m chatbot.evaluate --data tests/data/chat_eval_2026-12.jsonl --conversations tests/data/chat_conversations_2026-12.jsonl
+
 bench:
 	$(BIN)/python -m ml.bench
 
@@ -50,3 +54,13 @@ bench-pipeline: ## upload -> prediction latency with a real worker (uses the con
 
 loadtest: ## concurrent patients and nurses against gunicorn + workers + Redis + PostgreSQL on loopback
 	./scripts/load.sh --patients 12 --nurses 2 --duration 30 --rate 12
+
+BENCH_100K_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/skintriage_bench_100k
+bench-queue-100k: ## queue latency with 100,000 open cases in PostgreSQL (own database, seeded once, kept)
+	psql "$(dir $(BENCH_100K_DATABASE_URL))postgres" -tc "SELECT 1 FROM pg_database WHERE datname='$(notdir $(BENCH_100K_DATABASE_URL))'" | grep -q 1 \
+	  || psql "$(dir $(BENCH_100K_DATABASE_URL))postgres" -c "CREATE DATABASE $(notdir $(BENCH_100K_DATABASE_URL))"
+	DATABASE_URL=$(BENCH_100K_DATABASE_URL) $(BIN)/python manage.py migrate --noinput -v 0
+	DATABASE_URL=$(BENCH_100K_DATABASE_URL) $(BIN)/python manage.py bench_queue --cases 100000 --requests 100
+
+bench-scaleout: ## uploads classified/s with 1, 2, 4 worker processes and 2 "hosts" (gunicorn, Redis, PostgreSQL, SeaweedFS)
+	$(BIN)/python -m tests.load.scaleout --photos 60 --configs 1,2,4,hosts,1,2
