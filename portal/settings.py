@@ -468,3 +468,14 @@ OPS_BEAT_SCHEDULE = {
         "schedule": env.float("OPS_DRIFT_CHECK_SECONDS", default=3600),
     },
 }
+
+# --- Patient identity and consent (portal.accounts) --------------------------------------------
+# One block on purpose: everything identity and consent add to the project's settings is here.
+INSTALLED_APPS += ["phonenumber_field"]
+# What web sign-up and the profile insist on: any of full_name, date_of_birth, phone, email,
+# preferred_contact (a clinic that phones its patients needs the phone, another may not).
+PATIENT_REQUIRED_FIELDS = env.list("PATIENT_REQUIRED_FIELDS", default=["full_name", "date_of_birth", "phone"])
+# Numbers typed without a +country code are read as this region's (django-phonenumber-field).
+PHONENUMBER_DEFAULT_REGION = env.str("PHONENUMBER_DEFAULT_REGION", default="GB")
+# The privacy notice in force; a new version asks patients to consent again before uploading.
+PRIVACY_NOTICE_VERSION = env.str("PRIVACY_NOTICE_VERSION", default="2026-12")

@@ -33,6 +33,7 @@ api_v1 = [
     path("auth/token/", accounts_api.TokenApi.as_view(), name="api-token"),
     path("auth/logout/", accounts_api.LogoutApi.as_view(), name="api-logout"),
     path("auth/logout-all/", accounts_api.LogoutAllApi.as_view(), name="api-logout-all"),
+    path("auth/consents/", accounts_api.ConsentApi.as_view(), name="api-consents"),
 ]
 
 urlpatterns = [
@@ -46,6 +47,9 @@ urlpatterns = [
     path("chat/", include("chatbot.urls")),
     path("accounts/signup/", accounts_views.signup, name="signup"),
     path("accounts/profile/", accounts_views.profile, name="profile"),
+    path("accounts/consent/", accounts_views.consent, name="consent"),
+    path("accounts/consent/change/", accounts_views.consent_change, name="consent_change"),
+    path("about/privacy/", accounts_views.privacy, name="privacy"),
     path("accounts/data/", accounts_views.my_data, name="my_data"),
     path("accounts/data/export/", accounts_views.data_export, name="data_export"),
     path("accounts/delete/", accounts_views.account_delete, name="account_delete"),

@@ -41,6 +41,10 @@ MATRIX = {
     "login": ("get", None, ANON_ONLY),
     "logout": ("post", None, _statuses(302, 302, 302, 302, 302)),
     "profile": ("get", None, LOGGED_IN),
+    "privacy": ("get", None, PUBLIC),
+    "consent": ("get", None, PATIENT_PAGE),
+    # A give/withdraw without a valid kind changes nothing and goes back to the profile.
+    "consent_change": ("post", None, _statuses(302, 302, 302, 403, 403)),
     "my_data": ("get", None, LOGGED_IN),
     "data_export": ("get", None, LOGGED_IN),
     "account_delete": ("post", None, _statuses(302, 400, 400, 400, 400)),
@@ -59,6 +63,7 @@ MATRIX = {
     "diagnosis:report": ("get", "submission", OWNED_PAGE),
     "diagnosis:image": ("get", "submission", OWNED_PAGE),
     "diagnosis:thumbnail": ("get", "submission", OWNED_PAGE),
+    "diagnosis:extra_image": ("get", "extra", OWNED_PAGE),
     "diagnosis:heatmap": ("get", "submission", OWNED_PAGE),
     "triage:dashboard": ("get", None, STAFF_PAGE),
     "triage:dashboard_rows": ("get", None, STAFF_PAGE),
@@ -75,6 +80,7 @@ MATRIX = {
     "submission-detail": ("get", "pk", OWNED_API),
     "submission-image": ("get", "pk", OWNED_API),
     "submission-heatmap": ("get", "pk", OWNED_API),
+    "submission-extra": ("get", "extra", OWNED_API),
     "api-conversations": ("post", None, _statuses(401, 201, 201, 403, 403)),
     "api-conversation": ("get", "conversation", OWNED_API),
     "api-conversation-messages": ("post", "conversation", _statuses(401, 200, 404, 403, 403)),
@@ -89,6 +95,7 @@ MATRIX = {
     # Log-out revokes the token the request carries; a session has none (portal/tests/test_api_tokens.py).
     "api-logout": ("post", None, _statuses(401, 401, 401, 401, 401)),
     "api-logout-all": ("post", None, _statuses(401, 401, 401, 401, 401)),
+    "api-consents": ("get", None, _statuses(401, 200, 200, 403, 403)),
     "api-schema": ("get", None, STAFF_API),
     "api-docs": ("get", None, STAFF_API),
     # The test client calls from loopback, the default monitoring network; outsiders get 403
@@ -103,12 +110,14 @@ AUDITED_READS = {
     "diagnosis:report": "report",
     "diagnosis:image": "photo",
     "diagnosis:thumbnail": "photo",
+    "diagnosis:extra_image": "photo",
     "diagnosis:heatmap": "heatmap",
     "triage:case": "case",
     "chatbot:chat": "chat",
     "submission-detail": "result",
     "submission-image": "photo",
     "submission-heatmap": "heatmap",
+    "submission-extra": "photo",
     "api-conversation": "chat",
     "api-triage-case": "case",
 }
@@ -116,6 +125,7 @@ AUDITED_READS = {
 # the queue lists (the case is audited when it is opened) and the staff member's own pages.
 UNAUDITED_STAFF_GETS = {
     "limits",
+    "privacy",
     "profile",
     "my_data",
     "data_export",
@@ -177,7 +187,9 @@ def world(db):
         "nurse": NurseFactory(username="nurse1"),
         "admin": AdminFactory(username="admin1"),
     }
-    submission = diagnosis.submission_create(patient=owner, image=upload_file(), body_site="back")
+    submission = diagnosis.submission_create(
+        patient=owner, image=upload_file(), body_site="back", extra_images=[upload_file()]
+    )
     prediction = Prediction(
         submission=submission, model_version="t", ranked=[["nevus", 1.0]], top="nevus", inference_ms=1.0
     )
@@ -191,6 +203,7 @@ def world(db):
         None: [],
         "submission": [submission.pk],
         "pk": [submission.pk],
+        "extra": [submission.pk, 1],
         "case": [case.pk],
         "conversation": [conversation.pk],
         "reset": ["MQ", "bad-token"],
