@@ -128,10 +128,16 @@ class Engine:
         # a reply that starts as an answer ("not sure, a few years?") is about the patient.
         describes_patient = personal or not question or nlu.yes_no(text, self.language) is not None
         found = interview.extract_findings(text, self.today, self.language) if describes_patient else {}
-        features = redflags.extract_features(text, self.language) if describes_patient else {}
+        features = redflags.extract_features(text, self.language)
+        # A question that tells a whole emergency ("cut a skin tag off, 15 min pressing and
+        # it's still pouring, is that normal?") is the patient's own, pronoun or not: missing
+        # it costs more than treating a general question as a report.
+        tells_emergency = not describes_patient and redflags.tells_emergency(text, self.language)
+        if not (describes_patient or tells_emergency):
+            features = {}
         if describes_patient:
             interview.update_pathway(state, text, self.language)
-        new_flags = self._update_flags(state, text, features) if describes_patient else []
+        new_flags = self._update_flags(state, text, features) if describes_patient or tells_emergency else []
 
         # The red-flag screen: a tap (or a plain yes / no typed) answers its pending question.
         scr = state["screen"]

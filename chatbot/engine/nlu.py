@@ -205,7 +205,9 @@ def _normalise_es(t: str) -> str:
     # to the question asked, not a condition or a negation of what follows: "si, me pica",
     # "no, sigue igual"; "si tengo fiebre ..." stays a condition when the message asks.
     t = t.lstrip("\u00a1\u00bf ")
-    if not t.endswith("?"):
+    # A message that asks anywhere ("si algun dia me sangra, tengo que ir? ahora no") keeps
+    # its leading "si" as a condition.
+    if "?" not in t:
         t = re.sub(r"^(si|sip|claro|vale)\b\s*(?![,.])", r"\1, ", t)
     t = re.sub(
         r"^(no|nop)\b\s*(?=(sigue|mismo|misma|igual|pero|solo)\b)",

@@ -46,6 +46,17 @@ def extract_features(text: str, language: str = "en") -> dict[str, Polarity]:
     # Unicode first: full-width, accented or look-alike letters must not hide a red flag.
     t = normalise(fold_text(text), language)
     rules = ruleset.load(language)
+    end = _resolved_episode(t, rules)
+    if end is None:
+        return _features(t, rules)
+    # What comes before "it cleared up" is history; what is told after it stays as told:
+    # "I peeled a bit last week, that's over. But since yesterday my skin comes off in sheets".
+    before = {k: ("unc" if v == "pos" else v) for k, v in _features(t[:end], rules).items()}
+    return merge_features(before, _features(t[end:], rules))
+
+
+def _features(t: str, rules: ruleset.RuleSet) -> dict[str, Polarity]:
+    """Red-flag features of a normalised message."""
     analysis = context.analyse(t, rules.language)
     found: dict[str, Polarity] = {}
     for feature in rules.features.values():
@@ -69,6 +80,28 @@ def extract_features(text: str, language: str = "en") -> dict[str, Polarity]:
     ):
         found["non_blanching"] = "pos"
     return found
+
+
+def _resolved_episode(t: str, rules: ruleset.RuleSet) -> int | None:
+    """Where the telling of an episode that is over ends (resolved, a while ago, not back)."""
+    ep = rules.resolved_episode
+    if not ep or not ep["past_anchor"].search(t) or ep["recurred"].search(t):
+        return None
+    ends = [m.end() for m in ep["resolved"].finditer(t)]
+    return ends[-1] if ends else None
+
+
+def tells_emergency(text: str, language: str = "en") -> bool:
+    """Whether the message tells a whole red-flag pattern in words, not only by its name.
+
+    "15 min pressing hard and it's still pouring, is that normal?" tells one; "what is SJS?"
+    or "is eczema herpeticum contagious?" only name one and ask for knowledge.
+    """
+    t = normalise(fold_text(text), language)
+    names = ruleset.load(language).condition_names
+    if names is not None:
+        t = names.sub(" ", t)
+    return bool(evaluate(extract_features(t, language)).codes)
 
 
 def merge_features(old: Mapping[str, str], new: Mapping[str, str]) -> dict[str, str]:

@@ -60,6 +60,11 @@ class RuleSet:
     other_person_past: re.Pattern[str] | None
     other_person_recent: re.Pattern[str] | None
     raw: dict[str, Any]
+    # Names of the emergencies themselves ("what is SJS?"): a question that only names one
+    # asks for knowledge; one that tells the signs in words is the patient's own (core.py).
+    condition_names: re.Pattern[str] | None = None
+    # An episode told as over ("resolved" + a past time anchor, not "recurred"): history.
+    resolved_episode: dict[str, re.Pattern[str]] | None = None
 
 
 def languages() -> list[str]:
@@ -72,11 +77,26 @@ def rx(alternatives: list[str]) -> re.Pattern[str]:
     return re.compile(r"\b(?:" + "|".join(alternatives) + r")")
 
 
+# "{limb}" inside a pattern stands for the alternatives of the shared family "limb": a rule
+# combines concept families ("a red line" + "going up" + "a limb") instead of listing sentences.
+_FAMILY = re.compile(r"\{([a-z_]+)\}")
+
+
+def _families(pattern: str, shared: dict[str, list[str]]) -> str:
+    def group(m: re.Match[str]) -> str:
+        name = m.group(1)
+        if name not in shared:
+            return m.group(0)
+        return "(?:" + "|".join(_families(p, shared) for p in shared[name]) + ")"
+
+    return _FAMILY.sub(group, pattern)
+
+
 def _expand(patterns: list[str], shared: dict[str, list[str]]) -> list[str]:
     out: list[str] = []
     for p in patterns:
         out.extend(shared[p[1:]] if p.startswith("@") else [p])
-    return out
+    return [_families(p, shared) for p in out]
 
 
 def _phrases(rows: list[dict[str, Any]]) -> list[str]:
@@ -143,4 +163,8 @@ def load(language: str = DEFAULT_LANGUAGE) -> RuleSet:
         other_person_past=rx(other["past"]) if other.get("past") else None,
         other_person_recent=rx(other["recent"]) if other.get("recent") else None,
         raw=raw,
+        condition_names=rx(raw["condition_names"]["patterns"]) if "condition_names" in raw else None,
+        resolved_episode={k: rx(v["patterns"]) for k, v in raw["resolved_episode"].items() if k != "comment"}
+        if "resolved_episode" in raw
+        else None,
     )
