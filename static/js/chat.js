@@ -58,7 +58,7 @@
       const body = await response.json().catch(function () { return {}; });
       waiting.remove();
       if (!response.ok) {
-        add("bot", body.detail || "Sorry, the message could not be sent. Please try again.");
+        add("bot", body.detail || form.dataset.msgFailed);
         return;
       }
       add("bot", body.reply);
@@ -70,7 +70,7 @@
       }
     } catch (e) {
       waiting.remove();
-      add("bot", "You seem to be offline. Please try again.");
+      add("bot", form.dataset.msgOffline);
     } finally {
       busy = false;
     }
