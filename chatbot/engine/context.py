@@ -12,14 +12,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache, lru_cache
-from typing import Literal
-
-import negspacy.negation  # noqa: F401  (registers the "negex" factory)
-import spacy
-from spacy.language import Language
-from spacy.tokens import Doc, Span
+from typing import TYPE_CHECKING, Literal
 
 from . import ruleset
+
+if TYPE_CHECKING:  # spaCy is imported on the first analysis, not when the web process starts
+    from spacy.language import Language
+    from spacy.tokens import Doc, Span
 
 Polarity = Literal["pos", "neg", "unc"]
 SPAN_KEY = "targets"
@@ -119,14 +118,25 @@ class TargetMatcher:
         return doc
 
 
-@Language.factory("skintriage_targets", default_config={"language": ruleset.DEFAULT_LANGUAGE})
 def _make_targets(nlp: Language, name: str, language: str) -> TargetMatcher:
     return TargetMatcher(language)
 
 
 @cache
+def _register_components() -> None:
+    """Register the target matcher and negspaCy's "negex" with spaCy (once per process)."""
+    import negspacy.negation  # noqa: F401 - importing it registers the "negex" factory
+    from spacy.language import Language
+
+    Language.factory("skintriage_targets", default_config={"language": ruleset.DEFAULT_LANGUAGE}, func=_make_targets)
+
+
+@cache
 def pipeline(language: str = ruleset.DEFAULT_LANGUAGE) -> Language:
     """The blank spaCy pipeline with targets and one NegEx per ConText category."""
+    import spacy
+
+    _register_components()
     rules = ruleset.load(language)
     nlp = spacy.blank(rules.language)
     nlp.add_pipe("sentencizer")
