@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint check train evaluate evaluate-chat bench bench-queue bench-pipeline loadtest clean bench-queue-100k bench-scaleout
+.PHONY: run test lint check train evaluate evaluate-chat train-chat-net bench bench-queue bench-pipeline loadtest clean bench-queue-100k bench-scaleout
 
 run: ## set everything up, then serve http://127.0.0.1:8000 with a worker
 	./scripts/bootstrap.sh run
@@ -30,10 +30,15 @@ train: ## both networks, per-kind heads and answer fusion, evaluation, from ../s
 evaluate:
 	$(BIN)/python -m ml.training.evaluate
 
-evaluate-chat: ## chatbot: held-out targets, then the 2026-12 development batches b1-b8 (not first sight; their target misses are reported, not fatal)
+evaluate-chat: ## chatbot: held-out targets, then the 2026-12 batches b1-b16 (b1-b12 development data; b13-b16 first sight of the learned net; misses reported, not fatal)
 	$(BIN)/python -m chatbot.evaluate
 	-$(BIN)/python -m chatbot.evaluate --data tests/data/chat_eval_2026-12.jsonl --conversations tests/data/chat_conversations_2026-12.jsonl
 	-$(BIN)/python -m chatbot.evaluate --data tests/data/chat_eval_2026-12b.jsonl --conversations tests/data/chat_conversations_2026-12b.jsonl
+	-$(BIN)/python -m chatbot.evaluate --data tests/data/chat_eval_2026-12c.jsonl --conversations tests/data/chat_conversations_2026-12c.jsonl
+	-$(BIN)/python -m chatbot.evaluate --data tests/data/chat_eval_2026-12d.jsonl --conversations tests/data/chat_conversations_2026-12d.jsonl
+
+train-chat-net: ## chatbot: retrain the learned emergency net and its bands (grouped CV; about 2 min, deterministic)
+	$(BIN)/python -m chatbot.engine.train_net
 
 bench:
 	$(BIN)/python -m ml.bench

@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from typing import Any, Literal
 
-from . import interview, messages, nlu, redflags, screen
+from . import emergency_net, interview, messages, nlu, redflags, screen
 from .retrieval import DEFAULT_THRESHOLD, KnowledgeDoc, Retriever, retriever_for
 from .textnorm import fold_text
 
@@ -80,8 +80,11 @@ class Engine:
         today: date | None = None,
         threshold: float = DEFAULT_THRESHOLD,
         language: str = "en",
+        learned_net: bool = True,
     ) -> None:
         self.context: dict[str, Any] = dict(context or {})
+        # The learned second net (emergency_net.py) after the rules; off only to measure the rules.
+        self.learned_net = learned_net
         # The conversation's language code ("en", "es", ...): chooses the rules and the replies.
         self.language = language
         # The language the replies are written in: the conversation's when the catalog speaks
@@ -170,6 +173,11 @@ class Engine:
 
         if new_flags or context_flags:
             return self._finish_turn(state, self._emergency_text(context_flags + new_flags), "red_flag")
+        if not state["red_flags"] and not screen.is_tap(text):
+            # The rules found no emergency: the learned second net reads the message too.
+            checked = self._second_net(state, text)
+            if checked is not None:
+                return checked
 
         if (question or (state["finished"] and not found)) and _asks_what_to_do(text):
             # "What should I do?" after (or before) the advice: say the advice again, plainly.
@@ -238,7 +246,40 @@ class Engine:
         interview.update_pathway(state, symptoms, self.language)
         self._merge(state, found)
         new_flags += [c for c in self._update_flags(state, symptoms) if c not in new_flags]
+        if not new_flags and self.learned_net:
+            # The upload text gets the learned net too; its middle band puts the matching
+            # screen questions first (the screen is asked next anyway).
+            net = self._net(state, symptoms)
+            if net.band == "emergency":
+                new_flags = self._raise_flags(state, [net.family], False)
+            elif net.band == "screen":
+                screen.ask_first(state["screen"], emergency_net.FAMILY_SCREEN.get(net.family, ()))
         return found, new_flags
+
+    def _net(self, state: dict[str, Any], text: str) -> emergency_net.Assessment:
+        """The learned net's reading of a message, noted in the state for the nurse."""
+        net = emergency_net.assess(text, self.language)
+        state.setdefault("net", []).append({"score": round(net.score, 3), "family": net.family, "band": net.band})
+        return net
+
+    def _second_net(self, state: dict[str, Any], text: str) -> Turn | None:
+        """The learned net on a message the rules found no emergency in (emergency_net.py).
+
+        Its emergency band takes the same path as a rule hit; its middle band asks the matching
+        red-flag screen question(s) next, as taps, instead of the interview's next question.
+        """
+        if not self.learned_net or not text:
+            return None
+        net = self._net(state, text)
+        if net.band == "emergency":
+            self._raise_flags(state, [net.family], False)
+            return self._finish_turn(state, self._emergency_text([net.family]), "red_flag")
+        if net.band == "screen" and screen.ask_first(state["screen"], emergency_net.FAMILY_SCREEN.get(net.family, ())):
+            # After the advice too: the conversation reopens for the check, then closes again.
+            state["finished"] = False
+            state["pending"] = None
+            return self._finish_turn(state, self._t("net_check") + "\n\n" + self._advance(state), "red_flag")
+        return None
 
     def _update_flags(self, state: dict[str, Any], text: str, features: Mapping[str, str] | None = None) -> list[str]:
         if features is None:

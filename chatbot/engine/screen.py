@@ -237,6 +237,10 @@ def fresh_state() -> dict[str, Any]:
 
 def next_question(screen: Mapping[str, Any]) -> ScreenQuestion | None:
     """The question to ask now (its follow-up if it was doubted), or None when all are answered."""
+    # Questions the learned net asked to check first (ask_first), then the table's order.
+    for qid in screen.get("priority", ()):
+        if qid not in screen["answers"]:
+            return BY_ID[qid]
     for q in QUESTIONS:
         if q.id not in screen["answers"]:
             return q
@@ -264,6 +268,11 @@ def _clean(text: str) -> str:
     return re.sub(r"[\s.!,;:?]+$", "", re.sub(r"^[\s.!,;:]+", "", t)).strip()
 
 
+def is_tap(text: str) -> bool:
+    """Whether a reply is a bare tap answer ("yes", "no", "not sure", "sí"...)."""
+    return _clean(text) in TAPS
+
+
 def read_answer(
     text: str, q: ScreenQuestion, findings: Mapping[str, Any], features: Mapping[str, str]
 ) -> Answer | None:
@@ -289,6 +298,21 @@ def read_answer(
     if len(t.split()) <= _SHORT_REPLY_WORDS and not other and not others_positive:
         return yn
     return None
+
+
+def ask_first(screen: dict[str, Any], qids: tuple[str, ...]) -> bool:
+    """Put the unanswered questions that check a suspected red flag next; False if none is left.
+
+    A question already tapped is not asked again: the tap answered exactly that sign, and
+    re-asking it after every worrying word would wear the patient out.
+    """
+    todo = [q for q in qids if q in BY_ID and q not in screen["answers"]]
+    if not todo:
+        return False
+    screen["priority"] = [*todo, *(q for q in screen.get("priority", ()) if q not in todo)]
+    screen["pending"] = None
+    screen["done"] = False
+    return True
 
 
 def record(screen: dict[str, Any], qid: str, answer: Answer) -> bool:

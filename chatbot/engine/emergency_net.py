@@ -1,0 +1,203 @@
+"""The learned second net: does a message tell a current emergency of the patient, and which one?
+
+The rules tables (redflags.py) name what a clinician reviews; every first-sight batch still
+brought phrasings they missed. This net reads the same message differently: TF-IDF on
+character 3-5-grams and word 1-2-grams of the folded text (textnorm, then nlu.normalise), plus
+the clinical-context output as features (each red-flag feature with its ConText polarity, e.g.
+"bleeding=pos", "fever=neg", and the ConText modifiers of every hit: negated, uncertain,
+hypothetical, historical, family), so that a sign told as denied, past, hypothetical or someone
+else's pulls the score down. A class-weighted logistic regression gives the emergency score; a
+second one, trained on the emergencies only, gives the red-flag family. The weights are
+chatbot/engine/emergency_net.json, made by ``python -m chatbot.engine.train_net``
+(deterministic); scoring needs only the standard library and is loaded on the first message.
+
+How the engine uses it (core.Engine.reply), when the rules raised no red flag:
+
+- score >= the language's ``emergency`` band: an emergency of the predicted family, on the same
+  path as a rule hit (tailored message, tap-to-call, the case to level 1). The band is the lowest
+  threshold at which the net alone, in leave-one-batch-out cross-validation, raised at most 3 % of
+  the past / negated / hypothetical / other-person messages and at most 3 % of all the other
+  non-emergencies, with one false alarm to spare: issue 15's false-alarm bar, so that it does
+  not cry wolf (the rules raise their own false alarms too).
+- ``screen`` <= score < ``emergency``: the matching red-flag screen question(s) (screen.py) not
+  yet answered are asked next, as tap buttons, instead of the interview's next question (after
+  the advice too: the conversation reopens for them); "not sure" is followed up as the screen
+  always does. A question already tapped is not asked again: the tap answered that very sign.
+  The band reaches down to the lowest held-out score of an emergency, but no lower than the
+  threshold asking on 10 % of the non-emergency messages. A tap cannot be misread, so the
+  doubtful middle costs one question rather than a false emergency.
+
+The bands are chosen per language by train_net from the cross-validated scores, not by hand.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from collections import Counter
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any, Literal
+
+from . import context, nlu, redflags, ruleset
+from .textnorm import fold_text
+
+# Not in rules/: every JSON file there is a language's rules table (ruleset.languages).
+WEIGHTS = Path(__file__).resolve().parent / "emergency_net.json"
+Band = Literal["emergency", "screen", "none"]
+# The three feature blocks; each is L2-normalised on its own, then weighted (BLOCK_WEIGHT).
+BLOCKS: tuple[str, ...] = ("c", "w", "x")
+CHAR_NGRAMS = (3, 5)
+WORD_NGRAMS = (1, 2)
+
+# The screen questions that check each red-flag family (screen.QUESTIONS ids), asked first when
+# the score falls in the middle band. Erythroderma and eczema herpeticum have no question of
+# their own: fever and blistering are the discriminators the screen holds for them.
+FAMILY_SCREEN: dict[str, tuple[str, ...]] = {
+    "uncontrolled_bleeding": ("bleeding",),
+    "spreading_infection": ("spreading", "fever"),
+    "widespread_blistering": ("blistering",),
+    "non_blanching_rash_fever": ("glass_test", "fever"),
+    "drug_reaction_fever": ("new_medicine", "fever", "blistering"),
+    "erythroderma": ("fever", "blistering"),
+    "eczema_herpeticum": ("blistering", "fever"),
+    "anaphylaxis": (),
+}
+
+_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
+
+
+@dataclass(frozen=True)
+class Assessment:
+    """The net's reading of one message."""
+
+    score: float
+    family: str
+    band: Band
+
+
+def tokens(text: str, language: str) -> dict[str, Counter[str]]:
+    """The message's features per block: char n-grams (c), word n-grams (w), context (x)."""
+    t = nlu.normalise(fold_text(text or ""), language)
+    words = _WORD.findall(t)
+    chars: Counter[str] = Counter()
+    lo, hi = CHAR_NGRAMS
+    for w in words:
+        padded = f" {w} "
+        for n in range(lo, hi + 1):
+            for i in range(len(padded) - n + 1):
+                chars[padded[i : i + n]] += 1
+    grams: Counter[str] = Counter()
+    for n in range(WORD_NGRAMS[0], WORD_NGRAMS[1] + 1):
+        for i in range(len(words) - n + 1):
+            grams[" ".join(words[i : i + n])] += 1
+    grams[f"lang={language}"] += 1
+    return {"c": chars, "w": grams, "x": context_tokens(text, language)}
+
+
+def context_tokens(text: str, language: str) -> Counter[str]:
+    """The clinical-context component's reading as features: feature polarities, modifiers."""
+    out: Counter[str] = Counter()
+    if not text.strip():
+        return out
+    lang = language if language in ruleset.languages() else ruleset.DEFAULT_LANGUAGE
+    for name, polarity in redflags.extract_features(text, lang).items():
+        out[f"{name}={polarity}"] += 1
+    analysis = context.analyse(nlu.normalise(fold_text(text), lang), lang)
+    for label, hits in analysis.hits.items():
+        if not label.startswith("feature:"):
+            continue
+        for mods in hits:
+            for m in sorted(mods) or ["none"]:
+                out[f"mod={m}"] += 1
+    out[f"lang={lang}"] += 1
+    return out
+
+
+@dataclass(frozen=True)
+class Net:
+    """Exported weights: one vocabulary and idf per block, the two logistic regressions."""
+
+    index: dict[str, dict[str, int]]
+    idf: dict[str, list[float]]
+    block_weight: dict[str, float]
+    coef: dict[str, list[float]]
+    intercept: float
+    families: tuple[str, ...]
+    # Per block: feature index -> [(family number, weight)] (only the heaviest weights are kept).
+    family_coef: dict[str, dict[int, list[tuple[int, float]]]]
+    family_intercept: tuple[float, ...]
+    bands: dict[str, dict[str, float]]
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any]) -> Net:
+        return cls(
+            index={b: {tok: i for i, tok in enumerate(d["vocabulary"][b])} for b in BLOCKS},
+            idf={b: d["idf"][b] for b in BLOCKS},
+            block_weight=dict(d["block_weight"]),
+            coef={b: d["emergency"]["coef"][b] for b in BLOCKS},
+            intercept=float(d["emergency"]["intercept"]),
+            families=tuple(d["family"]["classes"]),
+            family_coef={b: _by_feature(d["family"]["coef"][b]) for b in BLOCKS},
+            family_intercept=tuple(d["family"]["intercept"]),
+            bands={lang: dict(v) for lang, v in d["bands"].items()},
+        )
+
+    def vector(self, feats: Mapping[str, Counter[str]]) -> dict[str, dict[int, float]]:
+        """Sparse TF-IDF per block (sublinear tf, L2-normalised, times the block weight)."""
+        out: dict[str, dict[int, float]] = {}
+        for b in BLOCKS:
+            index, idf = self.index[b], self.idf[b]
+            v = {index[tok]: (1.0 + math.log(n)) * idf[index[tok]] for tok, n in feats[b].items() if tok in index}
+            norm = math.sqrt(sum(x * x for x in v.values()))
+            scale = self.block_weight[b] / norm if norm else 0.0
+            out[b] = {i: x * scale for i, x in v.items()}
+        return out
+
+    def score_vector(self, vec: Mapping[str, Mapping[int, float]]) -> float:
+        z = self.intercept + sum(self.coef[b][i] * x for b in BLOCKS for i, x in vec[b].items())
+        return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+
+    def family_of(self, vec: Mapping[str, Mapping[int, float]]) -> str:
+        z = list(self.family_intercept)
+        for b in BLOCKS:
+            weights = self.family_coef[b]
+            for i, x in vec[b].items():
+                for k, w in weights.get(i, ()):
+                    z[k] += w * x
+        return self.families[max(range(len(z)), key=z.__getitem__)]
+
+    def band(self, score: float, language: str) -> Band:
+        bands = self.bands.get(language) or self.bands[ruleset.DEFAULT_LANGUAGE]
+        if score >= bands["emergency"]:
+            return "emergency"
+        if score >= bands["screen"]:
+            return "screen"
+        return "none"
+
+
+def _by_feature(per_family: list[list[list[float]]]) -> dict[int, list[tuple[int, float]]]:
+    """[[index, weight], ...] per family, turned into index -> [(family, weight)]."""
+    out: dict[int, list[tuple[int, float]]] = {}
+    for k, pairs in enumerate(per_family):
+        for i, w in pairs:
+            out.setdefault(int(i), []).append((k, float(w)))
+    return out
+
+
+@cache
+def load(path: Path = WEIGHTS) -> Net:
+    """The shipped net (read once per process, on the first message that needs it)."""
+    return Net.from_dict(json.loads(path.read_text(encoding="utf-8")))
+
+
+def assess(text: str, language: str = "en") -> Assessment:
+    """Score one message: emergency probability, the likeliest family and the band it falls in."""
+    net = load()
+    lang = language if language in net.bands else ruleset.DEFAULT_LANGUAGE
+    vec = net.vector(tokens(text, lang))
+    score = net.score_vector(vec)
+    return Assessment(score=score, family=net.family_of(vec), band=net.band(score, lang))
