@@ -13,6 +13,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 # Screenshots stay out of the repository's tracked files; SCREENSHOTS_DIR puts them elsewhere.
 SHOTS = Path(os.environ.get("SCREENSHOTS_DIR") or Path(__file__).resolve().parents[1] / "screenshots")
+# axe-core (npm ci); injected as a script, so its pages need a context with bypass_csp=True.
+AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 PHONE = {"width": 390, "height": 844}
 DESK = {"width": 1366, "height": 900}
 # Closed network: no background fetches, no component updates, no sync (they would only fail).
@@ -60,11 +62,12 @@ def shots(request):
 
 @pytest.fixture
 def new_page(browser, live_server):
-    """new_page(viewport) -> a page in a fresh context (its own cookies), base URL = live server."""
+    """new_page(viewport, **options) -> a page in a fresh context (its own cookies), base URL = live
+    server; options go to new_context (bypass_csp=True for a page that axe_violations runs on)."""
     contexts = []
 
-    def make(viewport=DESK):
-        context = browser.new_context(viewport=viewport, base_url=live_server.url, locale="en-GB")
+    def make(viewport=DESK, **options):
+        context = browser.new_context(viewport=viewport, base_url=live_server.url, locale="en-GB", **options)
         context.set_default_timeout(15_000)
         contexts.append(context)
         return context.new_page()
@@ -72,3 +75,14 @@ def new_page(browser, live_server):
     yield make
     for context in contexts:
         context.close()
+
+
+def axe_violations(page) -> list[dict]:
+    """axe-core's serious and critical violations on the page as it is now (id, impact, help, nodes)."""
+    page.add_script_tag(path=str(AXE))
+    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:3]}
+        for v in result["violations"]
+        if v["impact"] in ("serious", "critical")
+    ]

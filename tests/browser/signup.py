@@ -1,4 +1,5 @@
-"""Filling the sign-up form as a new patient does (identity, both consents), for every browser test."""
+"""Filling the sign-up form as a new patient does (identity, both consents), and logging in, for
+every browser test."""
 
 PATIENT = {"full_name": "Noor Al-Sayed", "date_of_birth": "1984-09-30", "phone": "07911 123456"}
 
@@ -20,3 +21,12 @@ def sign_up(page, username: str, password: str, *, email: str = "", consent: boo
         page.check("#id_consent_photos")
         page.check("#id_consent_contact")
     page.click("main button[type=submit]")
+
+
+def log_in(page, username: str, password: str) -> None:
+    """Log in on the login page and wait for the page it lands on (home, or the queue for nurses)."""
+    page.goto("/accounts/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("main button[type=submit]")
+    page.wait_for_url(lambda url: "/accounts/login/" not in url)

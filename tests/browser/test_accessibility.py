@@ -1,7 +1,6 @@
 """axe-core on the main pages: no serious or critical accessibility violations."""
 
 import json
-from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -10,14 +9,13 @@ from chatbot import services as chat
 from diagnosis import services as diagnosis
 from diagnosis.models import Prediction, Submission
 from diagnosis.seed import seed as seed_diseases
-from tests.browser.conftest import DESK, PHONE
+from tests.browser.conftest import AXE, DESK, PHONE, axe_violations
 from tests.factories import DEFAULT_PASSWORD, NurseFactory, PatientFactory
 from tests.images import png_bytes, upload_file
 from triage import services as triage
 from triage.seed import seed as seed_levels
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture
@@ -44,14 +42,7 @@ def world(transactional_db):
     return {"submission": submission, "conversation": conversation}
 
 
-def _violations(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+_violations = axe_violations  # (test_signup_consent_browser imports it under this name)
 
 
 def _login(page, username):
