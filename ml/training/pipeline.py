@@ -9,6 +9,10 @@
    out-of-distribution bank, with the dermoscopic network attached;
 4. ``ml.training.evaluate`` on both test benchmarks (reported, never used to choose).
 About 70 minutes on this 2-core CPU from a clean clone (step 1: ~45, step 2: ~25).
+
+A head revision of an existing version (same networks, heads re-chosen by the rules of
+``ml.training.kinds``) is step 3 into a new folder, then step 4:
+``python -m ml.training.kinds --model ml/models/<version> --out ml/models/<new version>``.
 """
 
 from __future__ import annotations
