@@ -7,6 +7,9 @@ The Spanish texts come from chatbot/seed/faq.es.json (by slug) and fill the empt
 import json
 from pathlib import Path
 
+from django.conf import settings
+from django.utils import translation
+
 from chatbot.models import Faq
 
 SEED_FILE = Path(__file__).resolve().parent / "seed" / "faq.json"
@@ -15,6 +18,13 @@ TRANSLATED = ("question", "answer", "keywords")
 
 
 def seed() -> str:
+    # In the default language: with Spanish active (a test after a Spanish request, a shell),
+    # modeltranslation would write the plain English defaults into the *_es fields.
+    with translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE):
+        return _seed()
+
+
+def _seed() -> str:
     created = translated = 0
     spanish = json.loads(SPANISH_FILE.read_text(encoding="utf-8"))
     for row in json.loads(SEED_FILE.read_text(encoding="utf-8")):

@@ -2,7 +2,7 @@
 
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
-from django.utils.translation import gettext_noop, ngettext
+from django.utils.translation import ngettext
 
 from diagnosis.models import Submission
 
@@ -23,7 +23,10 @@ def ranked_with_names(prediction, names: dict[str, str]) -> list[dict]:
 
 
 def triage_summary(submission: Submission, levels: dict | None = None) -> dict | None:
-    """The case's level and what the patient should do, or None before a case exists."""
+    """The case's level and what the patient should do, or None before a case exists. The name
+    and advice are the admin's, in the active language (django-modeltranslation, English when
+    the level has no text in it)."""
+    from portal.content_language import fallback_languages
     from triage.selectors import level_settings
 
     case = getattr(submission, "case", None)
@@ -41,6 +44,8 @@ def triage_summary(submission: Submission, levels: dict | None = None) -> dict |
         "outcome": case.outcome or None,
         "note": case.note or None,
         "reasons": case.reasons,
+        # The language the advice is shown in when it is not the reader's (no translation yet).
+        "advice_lang": fallback_languages(level, ["patient_advice"]).get("patient_advice") if level else None,
     }
 
 
@@ -152,33 +157,13 @@ def _threshold_class(case, prediction) -> str | None:
     return None
 
 
-# The seeded levels' advice (triage/seed.py), marked so the shipped defaults are translated; an
-# admin's own wording is shown as written.
-SEEDED_ADVICE = (
-    gettext_noop(
-        "Seek emergency care now: call your emergency number or go to the nearest emergency department. "
-        "Do not wait for the nurse's review."
-    ),
-    gettext_noop(
-        "See a skin specialist within 2 weeks. A nurse will review your case within a few hours and help arrange it."
-    ),
-    gettext_noop("See a doctor within 4 weeks. A nurse will review your case within a day."),
-    gettext_noop(
-        "Keep an eye on it: check it monthly with the ABCDE rule (asymmetry, border, colours, diameter, evolving). "
-        "See a doctor if it changes, bleeds, or has not healed in 4 weeks."
-    ),
-)
-
-
 def patient_triage(submission: Submission, prediction=None, names: dict | None = None) -> dict | None:
-    """triage_summary in the patient's words: a plain level name, translated advice, and why the
-    level is higher than the top result when a safety threshold set it."""
+    """triage_summary in the patient's words: a plain level name, the admin's advice in the active
+    language, and why the level is higher than the top result when a safety threshold set it."""
     summary = triage_summary(submission)
     if summary is None:
         return None
     case = submission.case
-    # The admin's advice; the seeded defaults are in the translation catalogue.
-    advice = _(summary["advice"]) if summary["advice"] else ""
     code = _threshold_class(case, prediction)
     safety = ""
     if code:
@@ -190,7 +175,6 @@ def patient_triage(submission: Submission, prediction=None, names: dict | None =
         **summary,
         "name": level_name(summary["level"]),
         "badge": level_badge(summary["level"]),
-        "advice": advice,
         "safety": safety,
     }
 

@@ -7,6 +7,9 @@ fields of django-modeltranslation, on new rows and on existing rows whose Spanis
 import json
 from pathlib import Path
 
+from django.conf import settings
+from django.utils import translation
+
 from diagnosis.models import Disease
 
 SEED_FILE = Path(__file__).resolve().parent / "seed" / "diseases.json"
@@ -28,6 +31,13 @@ TRANSLATED = ("name", "summary", "causes", "typical_look", "action", "timeframe"
 
 
 def seed() -> str:
+    # In the default language: with Spanish active (a test after a Spanish request, a shell),
+    # modeltranslation would write the plain English defaults into the *_es fields.
+    with translation.override(settings.MODELTRANSLATION_DEFAULT_LANGUAGE):
+        return _seed()
+
+
+def _seed() -> str:
     created = translated = 0
     spanish = json.loads(SPANISH_FILE.read_text(encoding="utf-8"))
     for row in json.loads(SEED_FILE.read_text(encoding="utf-8")):

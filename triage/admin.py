@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.admin.utils import unquote
+from modeltranslation.admin import TranslationAdmin
 
 from triage.models import Case, CaseEvent, TriageLevel
 from triage.services import Viewed, case_record_view
@@ -22,7 +23,10 @@ class StaffReadAuditMixin:
 
 
 @admin.register(TriageLevel)
-class TriageLevelAdmin(admin.ModelAdmin):
+class TriageLevelAdmin(TranslationAdmin):
+    """Names and advice in every language side by side (name_en, name_es, ...); an empty Spanish
+    field is shown to Spanish readers in English, with a note saying it is not translated yet."""
+
     list_display = ("level", "name", "colour", "target_minutes")
     ordering = ("level",)
 
