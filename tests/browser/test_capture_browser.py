@@ -3,14 +3,14 @@ on-device blur and darkness check with its message, an extra photo, and the resu
 both photos, at phone and desktop sizes, with the live server, a real worker and the real model."""
 
 import json
-from pathlib import Path
 
 import pytest
 from PIL import Image, ImageFilter, ImageOps
 
 from diagnosis.models import Submission
 from diagnosis.seed import seed as seed_diseases
-from tests.browser.conftest import DESK, PHONE
+from tests.browser.conftest import AXE, DESK, PHONE
+from tests.browser.conftest import axe_violations as _violations
 from tests.factories import DEFAULT_PASSWORD, PatientFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
@@ -123,19 +123,6 @@ def test_patient_previews_is_warned_about_a_dark_or_blurred_photo_and_sends_with
     # no horizontal scrolling on the upload page at this size either
     page.goto("/submissions/new/")
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
-
-
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
-
-
-def _violations(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
 
 
 @pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desktop"])

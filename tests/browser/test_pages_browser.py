@@ -7,7 +7,6 @@ import itertools
 import json
 import re
 from datetime import timedelta
-from pathlib import Path
 
 import pytest
 from django.core.files.base import ContentFile
@@ -17,7 +16,7 @@ from chatbot.models import Conversation, Message
 from diagnosis import services as diagnosis
 from diagnosis.models import Prediction, Submission
 from diagnosis.seed import seed as seed_diseases
-from tests.browser.conftest import DESK, PHONE
+from tests.browser.conftest import AXE, DESK, PHONE, axe_violations
 from tests.factories import DEFAULT_PASSWORD, NurseFactory, PatientFactory
 from tests.images import jpeg_bytes, png_bytes, upload_file
 from triage import services as triage
@@ -25,7 +24,6 @@ from triage.models import Case
 from triage.seed import seed as seed_levels
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 SIZES = pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desktop"])
 BENIGN_BUT_MELANOMA_PLAUSIBLE = [
     ["pigmented_benign_keratosis", 0.70],
@@ -129,15 +127,7 @@ def _space_under_footer(page) -> float:
 
 
 def _violations(page) -> list[dict]:
-    if not AXE.exists():
-        return []
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
+    return axe_violations(page) if AXE.exists() else []
 
 
 @SIZES

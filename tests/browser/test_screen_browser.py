@@ -1,19 +1,18 @@
 """A patient on a phone taps through the chat's red-flag screen in a real browser."""
 
 import json
-from pathlib import Path
 
 import pytest
 
 from chatbot.engine import screen
 from diagnosis.seed import seed as seed_diseases
-from tests.browser.conftest import PHONE
+from tests.browser.conftest import AXE, PHONE
+from tests.browser.conftest import axe_violations as _violations
 from tests.factories import DEFAULT_PASSWORD, PatientFactory
 from triage.models import Case
 from triage.seed import seed as seed_levels
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-AXE = Path(__file__).resolve().parents[2] / "node_modules" / "axe-core" / "axe.min.js"
 
 
 @pytest.fixture
@@ -115,13 +114,3 @@ def test_the_tap_buttons_and_the_emergency_alert_have_no_serious_accessibility_v
     shots(page, "emergency-axe")
     context.close()
     assert not any(found.values()), json.dumps(found, indent=1)
-
-
-def _violations(page) -> list[dict]:
-    page.add_script_tag(path=str(AXE))
-    result = page.evaluate("async () => await axe.run(document, {resultTypes: ['violations']})")
-    return [
-        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:3]}
-        for v in result["violations"]
-        if v["impact"] in ("serious", "critical")
-    ]
