@@ -86,3 +86,26 @@ def axe_violations(page) -> list[dict]:
         for v in result["violations"]
         if v["impact"] in ("serious", "critical")
     ]
+
+
+def open_clinic(worker_process) -> list[Path]:
+    """The journeys' clinic: the newest shipped model active, levels, diseases and FAQ seeded, a
+    real worker running; returns the isic8-180 test photos (skips when the model or images are absent)."""
+    from chatbot.seed import seed as seed_faq
+    from diagnosis.seed import seed as seed_diseases
+    from ml import registry
+    from tests.images import real_lesion_paths
+    from triage.seed import seed as seed_levels
+
+    versions = registry.shipped_versions()
+    if not versions:
+        pytest.skip("no shipped model under ml/models (run `make train`)")
+    photos = real_lesion_paths("test")
+    if not photos:
+        pytest.skip("the isic8-180 images are not in ../shared (set SKIN_DATA_DIR)")
+    registry.model_register(folder=versions[-1], activate=True)
+    seed_levels()
+    seed_diseases()
+    seed_faq()
+    worker_process()
+    return photos

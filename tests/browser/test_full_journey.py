@@ -16,15 +16,11 @@ import pytest
 from playwright.sync_api import expect
 
 from diagnosis.models import Submission
-from diagnosis.seed import seed as seed_diseases
-from ml import registry
 from portal.accounts.models import Consent, User
-from tests.browser.conftest import AXE, DESK, PHONE, axe_violations
+from tests.browser.conftest import AXE, DESK, PHONE, axe_violations, open_clinic
 from tests.browser.signup import PATIENT, log_in, sign_up
 from tests.factories import DEFAULT_PASSWORD, NurseFactory
-from tests.images import real_lesion_paths
 from triage.models import Case, TriageLevel
-from triage.seed import seed as seed_levels
 
 pytestmark = [
     pytest.mark.browser,
@@ -41,22 +37,10 @@ RESULT_SECONDS = 120  # the worker's first task loads the model
 
 @pytest.fixture
 def site(transactional_db, worker_process, tmp_path):
-    versions = registry.shipped_versions()
-    if not versions:
-        pytest.skip("no shipped model under ml/models (run `make train`)")
     if not AXE.exists():
         pytest.skip("axe-core is not installed (npm ci)")
-    photos = real_lesion_paths("test")
-    if not photos:
-        pytest.skip("the isic8-180 images are not in ../shared (set SKIN_DATA_DIR)")
-    registry.model_register(folder=versions[-1], activate=True)
-    seed_levels()
-    seed_diseases()
-    from chatbot.seed import seed as seed_faq
-
-    seed_faq()
+    photos = open_clinic(worker_process)
     NurseFactory(username="nina")
-    worker_process()
     return {
         # A melanoma and a naevus from the test split: two photos of the same place to compare.
         "melanoma": next(p for p in photos if "/melanoma/" in str(p)),

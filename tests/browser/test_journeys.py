@@ -4,13 +4,9 @@ server, a real worker process and the real shipped model. Screenshots go to test
 import pytest
 
 from diagnosis.models import Disease, Submission
-from diagnosis.seed import seed as seed_diseases
-from ml import registry
-from tests.browser.conftest import DESK, PHONE
+from tests.browser.conftest import DESK, PHONE, open_clinic
 from tests.browser.signup import sign_up
 from tests.factories import DEFAULT_PASSWORD, AdminFactory, NurseFactory
-from tests.images import real_lesion_paths
-from triage.seed import seed as seed_levels
 
 pytestmark = [pytest.mark.browser, pytest.mark.integration, pytest.mark.django_db(transaction=True)]
 PASSWORD = "a-long-and-private-phrase-9"
@@ -18,19 +14,7 @@ PASSWORD = "a-long-and-private-phrase-9"
 
 @pytest.fixture
 def site(transactional_db, worker_process):
-    versions = registry.shipped_versions()
-    if not versions:
-        pytest.skip("no shipped model under ml/models (run `make train`)")
-    photos = real_lesion_paths("test")
-    if not photos:
-        pytest.skip("the isic8-180 images are not in ../shared (set SKIN_DATA_DIR)")
-    registry.model_register(folder=versions[-1], activate=True)
-    seed_levels()
-    seed_diseases()
-    from chatbot.seed import seed as seed_faq
-
-    seed_faq()
-    worker_process()
+    photos = open_clinic(worker_process)
     # A melanoma from the test split: the case must land at an urgent level.
     return {"photo": next(p for p in photos if "/melanoma/" in str(p))}
 
