@@ -28,6 +28,17 @@ class QueueRowSerializer(serializers.Serializer):
     top_class = serializers.CharField(allow_null=True)
     assigned_to = serializers.CharField(allow_null=True)
     reasons = serializers.ListField(child=serializers.CharField())
+    level_set = inline_serializer(
+        "LevelSet",
+        {
+            "by": serializers.CharField(allow_null=True),
+            "reason": serializers.CharField(),
+            "at": serializers.DateTimeField(),
+            "assessed_level": serializers.IntegerField(allow_null=True),
+        },
+        allow_null=True,
+        help_text="A nurse's change of level (null while the automatic assessment stands).",
+    )
 
 
 class QueueApi(GenericAPIView):

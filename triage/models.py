@@ -39,6 +39,15 @@ class Case(models.Model):
     )
     level = models.PositiveSmallIntegerField(db_index=True)
     reasons = models.JSONField(default=list, blank=True)
+    # A nurse's level change, shown above the automatic reasons until an automatic raise replaces
+    # it (the reason is the nurse's working note: staff only, never in the patient's export).
+    level_set_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    level_set_reason = models.TextField(blank=True)
+    level_set_at = models.DateTimeField(null=True, blank=True)
+    # The level the automatic assessment gave with ``reasons`` (null on cases from before it was kept).
+    assessed_level = models.PositiveSmallIntegerField(null=True, blank=True)
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.WAITING, db_index=True)
     assigned_to = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="assigned_cases"

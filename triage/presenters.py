@@ -29,6 +29,17 @@ def queue_row(case: Case, levels: dict, now=None, names: dict | None = None, con
         "top_name": class_name(prediction.top, names or {}) if prediction else None,
         "assigned_to": case.assigned_to.username if case.assigned_to_id else None,
         "reasons": case.reasons,
+        # A nurse's change of level, which the automatic reasons no longer explain.
+        "level_set": (
+            {
+                "by": case.level_set_by.username if case.level_set_by_id else None,
+                "reason": case.level_set_reason,
+                "at": case.level_set_at,
+                "assessed_level": case.assessed_level,
+            }
+            if case.level_set_at
+            else None
+        ),
         # Who the patient is and how to reach them (phone and e-mail only with consent to be contacted).
         "patient": patient_identity(
             user=case.patient, contact_allowed=None if contact_ids is None else case.patient_id in contact_ids

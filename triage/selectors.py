@@ -14,7 +14,7 @@ def queue_open_cases() -> QuerySet[Case]:
     """Open cases, most urgent first: level ascending, then arrival (first come, first served)."""
     return (
         Case.objects.exclude(status=Case.Status.CLOSED)
-        .select_related("submission__prediction", "assigned_to", "patient")
+        .select_related("submission__prediction", "assigned_to", "patient", "level_set_by")
         .order_by("level", "created_at", "id")
     )
 

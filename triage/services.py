@@ -100,7 +100,11 @@ def _log(case: Case, kind: str, *, actor=None, from_value="", to_value="", reaso
 @transaction.atomic
 def case_open(*, patient, submission=None, assessment: policy.Assessment) -> Case:
     case = Case.objects.create(
-        patient=patient, submission=submission, level=assessment.level, reasons=list(assessment.reasons)
+        patient=patient,
+        submission=submission,
+        level=assessment.level,
+        reasons=list(assessment.reasons),
+        assessed_level=assessment.level,
     )
     _log(case, CaseEvent.Kind.CREATED, to_value=case.level, reason="; ".join(assessment.reasons))
     return case
@@ -114,8 +118,11 @@ def case_reassess(*, case: Case) -> Case:
     if not case.is_open or assessment.level >= case.level:
         return case
     old = case.level
-    case.level, case.reasons = assessment.level, list(assessment.reasons)
-    case.save(update_fields=["level", "reasons", "updated_at"])
+    case.level, case.reasons, case.assessed_level = assessment.level, list(assessment.reasons), assessment.level
+    # The new evidence outranks an earlier nurse's change: its note no longer explains the level.
+    case.level_set_by, case.level_set_reason, case.level_set_at = None, "", None
+    fields = ["level", "reasons", "assessed_level", "level_set_by", "level_set_reason", "level_set_at", "updated_at"]
+    case.save(update_fields=fields)
     _log(case, CaseEvent.Kind.REASSESSED, from_value=old, to_value=case.level, reason="; ".join(assessment.reasons))
     return case
 
@@ -209,7 +216,8 @@ def case_change_level(*, case: Case, by, level: int, reason: str) -> Case:
         raise CaseConflict
     old = case.level
     case.level = level
-    case.save(update_fields=["level", "updated_at"])
+    case.level_set_by, case.level_set_reason, case.level_set_at = by, reason.strip(), timezone.now()
+    case.save(update_fields=["level", "level_set_by", "level_set_reason", "level_set_at", "updated_at"])
     _log(case, CaseEvent.Kind.LEVEL_CHANGED, actor=by, from_value=old, to_value=level, reason=reason.strip())
     return case
 

@@ -1,4 +1,6 @@
+import io
 import threading
+import zipfile
 
 import pytest
 from django.db import connection
@@ -312,3 +314,40 @@ def test_a_negated_symptom_text_opens_no_case(api_as, patient_alice):
         "/api/v1/submissions/", {"image": upload_file(), "symptoms": "no bleeding, no fever"}, format="multipart"
     )
     assert not Case.objects.exists()
+
+
+def test_a_nurses_level_change_explains_the_level_until_new_evidence_raises_it(
+    api_as, client, patient_alice, nurse_nina
+):
+    # given: a melanoma-like result at level 2, which a nurse moves to level 3 with her reason
+    submission = _done_submission(patient_alice, [["melanoma", 0.7], ["nevus", 0.3]])
+    case = services.case_assess_submission(submission=submission)
+    assert case.level == 2
+    nurse = api_as(nurse_nina)
+    nurse.post(f"/api/v1/triage/cases/{case.pk}/claim/")
+    reason = "Same spot unchanged on 2024 photos; dermatology review in clinic"
+    changed = nurse.post(f"/api/v1/triage/cases/{case.pk}/level/", {"level": 3, "reason": reason}, format="json")
+    assert changed.status_code == 200
+    # then: the case page and the queue say who set the level and why, the automatic reasons
+    # are kept below as what the assessment said (and at which level)
+    client.force_login(nurse_nina)
+    page = client.get(reverse("triage:case", args=[case.pk])).content.decode()
+    assert "Level 3 set by nina" in page and reason in page
+    assert "The automatic assessment (level 2) said:" in page
+    row = nurse.get(Q).json()["results"][0]
+    assert row["level"] == 3 and row["level_set"]["by"] == "nina" and row["level_set"]["reason"] == reason
+    assert row["level_set"]["assessed_level"] == 2
+    assert "level set by nina" in client.get(reverse("triage:dashboard")).content.decode()
+    # and: the nurse's working note is not in the patient's own data export
+    client.force_login(patient_alice)
+    with zipfile.ZipFile(io.BytesIO(client.get(reverse("data_export")).content)) as export:
+        exported = "".join(export.read(n).decode("utf-8", "replace") for n in export.namelist())
+    assert '"level": 3' in exported and reason not in exported
+    # when: new evidence (an emergency written by the patient) raises the case automatically
+    Submission.objects.filter(pk=submission.pk).update(symptoms="it has been bleeding for an hour and won't stop")
+    case = services.case_reassess(case=case)
+    # then: the new reasons explain the level; the old note no longer claims to
+    assert case.level == 1 and case.level_set_reason == "" and case.level_set_by is None
+    client.force_login(nurse_nina)
+    page = client.get(reverse("triage:case", args=[case.pk])).content.decode()
+    assert "set by nina" not in page and "automatic assessment" not in page
