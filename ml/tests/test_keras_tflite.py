@@ -44,3 +44,26 @@ def test_keras_vs_tflite(
         assert np.mean(same_top) >= 0.9, same_top
     else:
         assert max(diffs) < 1e-3 or all(same_top), (max(diffs), same_top)
+
+
+def test_single_view_export_drops_only_the_mirrored_view(shipped_model_dir: Path) -> None:
+    # ml.training.export.single_view (kinds --dermoscopic-single-view): the same weights, one view
+    pytest.importorskip("tensorflow", reason="TensorFlow (requirements-train.txt) not installed")
+    keras = pytest.importorskip("keras")
+    from ml.training import model as _custom_layers  # noqa: F401  (registers TTA layers)
+    from ml.training.export import single_view
+
+    keras_path = shipped_model_dir / "keras_model.keras"
+    if not keras_path.exists():
+        pytest.skip(f"{keras_path} missing")
+    model = keras.models.load_model(keras_path)
+    one = single_view(model)
+    rng = np.random.default_rng(7)
+    half = rng.uniform(0, 255, (1, 192, 96, 3)).astype("float32")
+    symmetric = np.concatenate([half, half[:, :, ::-1]], axis=2)  # its mirror is itself
+    lopsided = np.concatenate([half, np.zeros_like(half)], axis=2)
+    # A mirror-symmetric image has two equal views, so the mean of both is the single view ...
+    np.testing.assert_allclose(one(symmetric)[0], model(symmetric)[0], atol=1e-5)
+    # ... and a lopsided one shows the mirror was really dropped (not the whole TTA model copied).
+    assert float(np.abs(np.asarray(one(lopsided)[0]) - np.asarray(model(lopsided)[0])).max()) > 1e-4
+    assert one(lopsided)[1].shape == model(lopsided)[1].shape  # the CAM still has one map per class

@@ -54,6 +54,34 @@ def to_tflite(model: Any, path: Path, tf: Any) -> str:
     return dtype
 
 
+def single_view(model: Any) -> Any:
+    """The same network without its mirrored test-time view: the TTA layers become identities
+    (every other layer, and so every weight, is shared). Half the work per image, for a model
+    whose latency budget cannot pay for the mirror."""
+    import keras
+
+    from ml.training import model as MD
+
+    def replace(layer: Any) -> Any:
+        if isinstance(layer, (MD.FlipTTA, MD.MeanTTA, MD.FirstHalf)):
+            return keras.layers.Identity(name=layer.name)
+        return layer
+
+    return keras.models.clone_model(model, clone_function=replace)
+
+
+def export_single_view(src: Path, path: Path) -> dict:
+    """Write ``src``'s network (a version folder's keras_model.keras) as a single-view .tflite;
+    returns what the card should record about it."""
+    import keras
+    import tensorflow as tf
+
+    from ml.training import model as _custom_layers  # noqa: F401  (registers TTA layers)
+
+    model = single_view(keras.models.load_model(src / "keras_model.keras"))
+    return {"weights_dtype": to_tflite(model, path, tf), "tta": None}
+
+
 def check_agreement(model: Any, tflite_path: Path, images: np.ndarray) -> float:
     """Max |keras - tflite| probability difference on a few real images."""
     from ai_edge_litert.interpreter import Interpreter
