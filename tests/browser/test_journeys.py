@@ -92,6 +92,11 @@ def test_nurse_claims_relevels_and_closes_and_patient_sees_outcome(new_page, sho
     nurse.fill("#id_reason", "Irregular pigment network on the photo")
     nurse.click("form[action$='/level/'] button[type=submit]")
     nurse.wait_for_selector("text=Irregular pigment network")
+    # "Why this level" now leads with who set it and why; the automatic reasons follow as such
+    why = nurse.inner_text("#level-set")
+    assert "Level 2 set by nina" in why and "Irregular pigment network" in why
+    assert "automatic assessment" in nurse.inner_text("main")
+    shots(nurse, "case-relevelled")
     nurse.select_option("#id_outcome", "urgent_referral")
     nurse.fill("#id_note", "Please book the dermatology clinic; we sent a referral.")
     shots(nurse, "case-before-close")
