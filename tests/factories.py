@@ -57,3 +57,17 @@ class AdminFactory(UserFactory):
     role = User.Role.ADMIN
     is_staff = True
     is_superuser = True
+
+
+# A ranked result whose top class is benign but whose melanoma probability passes its safety
+# threshold: the pages must say why a nurse looks within the urgent target anyway.
+BENIGN_BUT_MELANOMA_PLAUSIBLE = [
+    ["pigmented_benign_keratosis", 0.70],
+    ["melanoma", 0.18],
+    ["nevus", 0.05],
+    ["basal_cell_carcinoma", 0.03],
+    ["dermatofibroma", 0.02],
+    ["vascular_lesion", 0.01],
+    ["actinic_keratosis", 0.005],
+    ["squamous_cell_carcinoma", 0.005],
+]

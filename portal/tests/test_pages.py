@@ -13,23 +13,13 @@ from django.utils import timezone, translation
 from diagnosis import services as diagnosis
 from diagnosis.models import Prediction, Submission
 from diagnosis.seed import seed as seed_diseases
-from tests.factories import NurseFactory, PatientFactory
+from tests.factories import BENIGN_BUT_MELANOMA_PLAUSIBLE, NurseFactory, PatientFactory
 from tests.images import jpeg_bytes, upload_file
 from triage import services as triage
 from triage.models import Case
 from triage.seed import seed as seed_levels
 
 pytestmark = pytest.mark.django_db
-BENIGN_BUT_MELANOMA_PLAUSIBLE = [
-    ["pigmented_benign_keratosis", 0.70],
-    ["melanoma", 0.18],
-    ["nevus", 0.05],
-    ["basal_cell_carcinoma", 0.03],
-    ["dermatofibroma", 0.02],
-    ["vascular_lesion", 0.01],
-    ["actinic_keratosis", 0.005],
-    ["squamous_cell_carcinoma", 0.005],
-]
 
 
 @pytest.fixture(autouse=True)

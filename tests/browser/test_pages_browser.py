@@ -17,7 +17,7 @@ from diagnosis import services as diagnosis
 from diagnosis.models import Prediction, Submission
 from diagnosis.seed import seed as seed_diseases
 from tests.browser.conftest import AXE, DESK, PHONE, axe_violations
-from tests.factories import DEFAULT_PASSWORD, NurseFactory, PatientFactory
+from tests.factories import BENIGN_BUT_MELANOMA_PLAUSIBLE, DEFAULT_PASSWORD, NurseFactory, PatientFactory
 from tests.images import jpeg_bytes, png_bytes, upload_file
 from triage import services as triage
 from triage.models import Case
@@ -25,16 +25,6 @@ from triage.seed import seed as seed_levels
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 SIZES = pytest.mark.parametrize("viewport", [PHONE, DESK], ids=["phone", "desktop"])
-BENIGN_BUT_MELANOMA_PLAUSIBLE = [
-    ["pigmented_benign_keratosis", 0.70],
-    ["melanoma", 0.18],
-    ["nevus", 0.05],
-    ["basal_cell_carcinoma", 0.03],
-    ["dermatofibroma", 0.02],
-    ["vascular_lesion", 0.01],
-    ["actinic_keratosis", 0.005],
-    ["squamous_cell_carcinoma", 0.005],
-]
 
 
 _PHOTOS = itertools.count()
