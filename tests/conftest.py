@@ -1,15 +1,14 @@
 """Fixtures for integration tests: a real Celery worker process on the real broker and database."""
 
 import os
-import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from django.db import connection
+
+from portal.worker_process import WorkerProcess as BaseWorkerProcess
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -25,19 +24,12 @@ def database_url_for_worker() -> str:
     return f"postgres://{auth}{db.get('HOST') or '127.0.0.1'}:{db.get('PORT') or 5432}/{db['NAME']}"
 
 
-class WorkerProcess:
-    """A `celery worker` child process; start(), kill() with SIGKILL, stop() gracefully."""
+class WorkerProcess(BaseWorkerProcess):
+    """A worker on this test run's database, broker and media folders (all queues, INFO log)."""
 
     def __init__(
         self, log_path: Path, extra_env: dict[str, str] | None = None, concurrency: int = 1, beat: bool = False
     ):
-        self.log_path = log_path
-        self.extra_env = extra_env or {}
-        self.concurrency = concurrency
-        self.beat = beat
-        self.proc: subprocess.Popen | None = None
-
-    def start(self) -> "WorkerProcess":
         env = {
             **os.environ,
             "DJANGO_SETTINGS_MODULE": "portal.settings",
@@ -45,55 +37,17 @@ class WorkerProcess:
             "REDIS_URL": settings.REDIS_URL,
             "CELERY_FS_DIR": str(settings.CELERY_FS_DIR),
             "MEDIA_ROOT": str(settings.MEDIA_ROOT),
-            **self.extra_env,
+            **(extra_env or {}),
         }
-        self.log = open(self.log_path, "ab")  # noqa: SIM115 - closed in stop()
-        args = [
-            sys.executable,
-            "-m",
-            "celery",
-            "-A",
-            "portal",
-            "worker",
-            "-Q",
-            "default,classify,long",
-            "-c",
-            str(self.concurrency),
-            "--loglevel",
-            "INFO",
-            "-n",
-            f"test-{os.getpid()}-{time.time_ns()}@%h",
-        ]
-        if self.beat:
-            args += ["-B", "-s", str(self.log_path.with_suffix(".beat"))]
-        self.proc = subprocess.Popen(
-            args,
-            cwd=ROOT,
+        super().__init__(
             env=env,
-            stdout=self.log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
+            log_path=log_path,
+            queues="default,classify,long",
+            concurrency=concurrency,
+            loglevel="INFO",
+            name=f"test-{os.getpid()}-{time.time_ns()}@%h",
+            beat_schedule=log_path.with_suffix(".beat") if beat else None,
         )
-        return self
-
-    def kill(self) -> None:
-        """SIGKILL the whole process group, as the OOM killer or a crash would."""
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(timeout=10)
-
-    def stop(self) -> None:
-        if self.proc and self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
-            try:
-                self.proc.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                self.kill()
-        if getattr(self, "log", None):
-            self.log.close()
-
-    def output(self) -> str:
-        return self.log_path.read_text(errors="replace")
 
 
 @pytest.fixture

@@ -21,6 +21,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
+from portal.worker_process import WorkerProcess
 from tests.faults.services import http, multipart, wait_port
 from tests.load.loadtest import account, photos
 from tests.load.scan_bomb import Gunicorn, deployment_env
@@ -66,14 +67,7 @@ def main(argv=None) -> int:
     subprocess.run([py, "manage.py", "setup_site", "--no-demo-users"], cwd=ROOT, env=env, check=True)
     subprocess.run([py, "manage.py", "collectstatic", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     web = Gunicorn(env, data_dir / "web.log").start()
-    wlog = open(data_dir / "worker.log", "ab")  # noqa: SIM115 - closed below
-    worker = subprocess.Popen(
-        [py, "-m", "celery", "-A", "portal", "worker", "-Q", "default,classify", "-c", "1", "--loglevel", "WARNING"],
-        cwd=ROOT,
-        env=env,
-        stdout=wlog,
-        stderr=subprocess.STDOUT,
-    )
+    worker = WorkerProcess(env=env, log_path=data_dir / "worker.log").start()
     wait_port(web.port)
     pool = photos(40)
     statuses: Counter = Counter()
@@ -147,12 +141,10 @@ def main(argv=None) -> int:
         if pending:
             time.sleep(1)
     health_status, health = http("GET", f"{web.base}/healthz")
-    worker_alive = worker.poll() is None
+    worker_alive = worker.alive()
     bad_files = list((data_dir / "broker").rglob("bad/*")) if (data_dir / "broker").exists() else []
     web.stop()
-    worker.terminate()
-    worker.wait(timeout=30)
-    wlog.close()
+    worker.stop(timeout=30)
     print(
         f"{args.patients} patients for {ran:.0f} s: {len(uploaded)} uploads, statuses {dict(sorted(statuses.items()))}"
     )

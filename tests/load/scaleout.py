@@ -37,6 +37,7 @@ from pathlib import Path
 
 import psutil
 
+from portal.worker_process import WorkerProcess
 from tests.faults.services import RedisServer, free_port, http, multipart, wait_port
 from tests.storage import SeaweedServer
 
@@ -174,7 +175,7 @@ class Stack:
         )
         wait_port(self.port)
 
-    def workers(self, label: str, count: int, own_folders: bool) -> list[subprocess.Popen]:
+    def workers(self, label: str, count: int, own_folders: bool) -> list[WorkerProcess]:
         procs = []
         for i in range(count):
             env = dict(self.env)
@@ -182,32 +183,10 @@ class Stack:
                 env["MEDIA_ROOT"] = str(self.root / f"host-{label}-{i}" / "media")
                 env["DATA_DIR"] = str(self.root / f"host-{label}-{i}" / "data")
                 Path(env["MEDIA_ROOT"]).mkdir(parents=True)
-            log = open(self.root / f"worker-{label}-{i}.log", "ab")  # noqa: SIM115 - lives with the process
-            procs.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "celery",
-                        "-A",
-                        "portal",
-                        "worker",
-                        "-Q",
-                        "default,classify",
-                        "-c",
-                        "1",
-                        "-n",
-                        f"scaleout-{label}-{i}@%h",
-                        "--loglevel",
-                        "WARNING",
-                    ],
-                    cwd=ROOT,
-                    env=env,
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                    start_new_session=True,
-                )
+            worker = WorkerProcess(
+                env=env, log_path=self.root / f"worker-{label}-{i}.log", name=f"scaleout-{label}-{i}@%h"
             )
+            procs.append(worker.start())
         return procs
 
     def stop(self) -> None:
@@ -222,16 +201,11 @@ class Stack:
             print(f"could not drop {self.db_name}", file=sys.stderr)
 
 
-def stop_workers(procs: list[subprocess.Popen]) -> None:
+def stop_workers(procs: list[WorkerProcess]) -> None:
     for p in procs:
-        if p.poll() is None:
-            os.killpg(p.pid, 15)
+        p.terminate()  # all at once: each then gets its own 30 s to finish its tasks
     for p in procs:
-        try:
-            p.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            os.killpg(p.pid, 9)
-            p.wait(timeout=10)
+        p.stop(timeout=30)
 
 
 class Database:

@@ -18,6 +18,7 @@ import threading
 import time
 from pathlib import Path
 
+from portal.worker_process import WorkerProcess
 from tests.faults.services import WebServer, http, multipart, wait_port
 from tests.hostile.make_corpus import progressive_scan_bomb
 from tests.load.loadtest import account, pct
@@ -72,20 +73,11 @@ def main() -> int:
     subprocess.run([*py, "migrate", "--noinput", "-v", "0"], cwd=ROOT, env=env, check=True)
     web = Gunicorn(env, data_dir / "web.log")
     web.start()
-    worker_log = open(data_dir / "worker.log", "ab")  # noqa: SIM115 - closed below
-    worker = subprocess.Popen(
-        [sys.executable, "-m", "celery", "-A", "portal", "worker", "-Q", "default,classify", "-c", "1"],
-        cwd=ROOT,
-        env=env,
-        stdout=worker_log,
-        stderr=subprocess.STDOUT,
-    )
+    worker = WorkerProcess(env=env, log_path=data_dir / "worker.log").start()
     try:
         return measure(web.base, args)
     finally:
-        worker.terminate()
-        worker.wait(timeout=30)
-        worker_log.close()
+        worker.stop(timeout=30)
         web.stop()
         print(f"(logs and data in {data_dir})")
 

@@ -3,8 +3,6 @@
 import io
 import os
 import statistics
-import subprocess
-import sys
 import time
 from pathlib import Path
 
@@ -15,6 +13,9 @@ from django.test import Client
 
 from diagnosis.models import Submission
 from ml import registry
+from portal.accounts.models import Consent
+from portal.accounts.services import consent_give
+from portal.worker_process import WorkerProcess
 
 User = get_user_model()
 
@@ -45,30 +46,14 @@ class Command(BaseCommand):
         if registry.active_model() is None and versions:
             registry.model_register(folder=versions[-1], activate=True)
         user, _ = User.objects.get_or_create(username="bench-patient", defaults={"role": User.Role.PATIENT})
+        # Uploads need the patient's consent to store photos (to the notice in force).
+        consent_give(user=user, kind=Consent.Kind.PHOTOS, source=Consent.Source.API)
         client = Client()
         client.force_login(user)
 
         worker = None
         if not no_worker:
-            worker = subprocess.Popen(  # noqa: S603 - our own interpreter and fixed arguments
-                [
-                    sys.executable,
-                    "-m",
-                    "celery",
-                    "-A",
-                    "portal",
-                    "worker",
-                    "-Q",
-                    "default,classify",
-                    "-c",
-                    "1",
-                    "--loglevel",
-                    "WARNING",
-                    "-n",
-                    f"bench-{os.getpid()}@%h",
-                ],
-                cwd=settings.BASE_DIR,
-            )
+            worker = WorkerProcess(name=f"bench-{os.getpid()}@%h").start()
         try:
             self._upload_and_wait(client, photos[0])  # worker start-up and model load
             durations, statuses = [], []
@@ -79,8 +64,7 @@ class Command(BaseCommand):
                 statuses.append(status)
         finally:
             if worker:
-                worker.terminate()
-                worker.wait(timeout=30)
+                worker.stop(timeout=30)
         done = statuses.count("done")
         durations.sort()
         p95 = durations[min(len(durations) - 1, int(0.95 * len(durations)))]
