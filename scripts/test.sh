@@ -4,8 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bin="${VENV:-.venv}/bin"
-export DATA_DIR="${TEST_DATA_DIR:-data/test}"
-export CELERY_FS_DIR="$PWD/$DATA_DIR/broker"
+DATA_DIR="${TEST_DATA_DIR:-data/test}"
+case "$DATA_DIR" in /*) ;; *) DATA_DIR="$PWD/$DATA_DIR" ;; esac  # relative to the repo, or absolute
+export DATA_DIR
+export CELERY_FS_DIR="$DATA_DIR/broker"
 rm -rf "$DATA_DIR/broker"
 echo "==> tests on database: ${DATABASE_URL:-sqlite (embedded default)}, broker: ${REDIS_URL:-embedded file transport}"
 exec "$bin/python" -m pytest "$@"
