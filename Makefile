@@ -30,14 +30,17 @@ train: ## both networks, per-kind heads and answer fusion, evaluation, from ../s
 evaluate:
 	$(BIN)/python -m ml.training.evaluate
 
-evaluate-chat: ## chatbot: held-out targets, then the 2026-12 batches b1-b16 (b1-b12 development data; b13-b16 first sight of the learned net; misses reported, not fatal)
+evaluate-chat: ## chatbot: held-out targets, then the 2026-12 batches b1-b20 (b1-b18 and d17 development data; b19-b20 (12g) scored on first sight 2026-12-02; misses reported, not fatal)
 	$(BIN)/python -m chatbot.evaluate
 	-$(BIN)/python -m chatbot.evaluate --data tests/data/chat_eval_2026-12.jsonl --conversations tests/data/chat_conversations_2026-12.jsonl
 	-$(BIN)/python -m chatbot.evaluate --data tests/data/chat_eval_2026-12b.jsonl --conversations tests/data/chat_conversations_2026-12b.jsonl
 	-$(BIN)/python -m chatbot.evaluate --data tests/data/chat_eval_2026-12c.jsonl --conversations tests/data/chat_conversations_2026-12c.jsonl
 	-$(BIN)/python -m chatbot.evaluate --data tests/data/chat_eval_2026-12d.jsonl --conversations tests/data/chat_conversations_2026-12d.jsonl
+	-$(BIN)/python -m chatbot.evaluate --data tests/data/chat_eval_2026-12e-dev.jsonl
+	-$(BIN)/python -m chatbot.evaluate --data tests/data/chat_eval_2026-12f.jsonl --conversations tests/data/chat_conversations_2026-12f.jsonl
+	-$(BIN)/python -m chatbot.evaluate --data tests/data/chat_eval_2026-12g.jsonl --conversations tests/data/chat_conversations_2026-12g.jsonl
 
-train-chat-net: ## chatbot: retrain the learned emergency net and its bands (grouped CV; about 2 min, deterministic)
+train-chat-net: ## chatbot: retrain the learned emergency net and its bands (grouped CV; about 4 min, deterministic)
 	$(BIN)/python -m chatbot.engine.train_net
 
 bench:

@@ -175,7 +175,7 @@ class Engine:
             return self._finish_turn(state, self._emergency_text(context_flags + new_flags), "red_flag")
         if not state["red_flags"] and not screen.is_tap(text):
             # The rules found no emergency: the learned second net reads the message too.
-            checked = self._second_net(state, text)
+            checked = self._second_net(state, text, knowledge_question=not (describes_patient or tells_emergency))
             if checked is not None:
                 return checked
 
@@ -250,9 +250,10 @@ class Engine:
             # The upload text gets the learned net too; its middle band puts the matching
             # screen questions first (the screen is asked next anyway).
             net = self._net(state, symptoms)
-            if net.band == "emergency":
+            answered = emergency_net.answered_by_rules(net.family, state["features"])
+            if net.band == "emergency" and not answered:
                 new_flags = self._raise_flags(state, [net.family], False)
-            elif net.band == "screen":
+            elif net.band in ("screen", "emergency"):
                 screen.ask_first(state["screen"], emergency_net.FAMILY_SCREEN.get(net.family, ()))
         return found, new_flags
 
@@ -262,19 +263,28 @@ class Engine:
         state.setdefault("net", []).append({"score": round(net.score, 3), "family": net.family, "band": net.band})
         return net
 
-    def _second_net(self, state: dict[str, Any], text: str) -> Turn | None:
+    def _second_net(self, state: dict[str, Any], text: str, knowledge_question: bool = False) -> Turn | None:
         """The learned net on a message the rules found no emergency in (emergency_net.py).
 
         Its emergency band takes the same path as a rule hit; its middle band asks the matching
-        red-flag screen question(s) next, as taps, instead of the interview's next question.
+        red-flag screen question(s) next, as taps, instead of the interview's next question,
+        except after a general knowledge question ("what is a petechial rash?"), which is
+        answered: it tells nothing about the patient to check.
         """
         if not self.learned_net or not text:
             return None
         net = self._net(state, text)
-        if net.band == "emergency":
+        band = net.band
+        if band == "emergency" and emergency_net.answered_by_rules(net.family, state["features"]):
+            band = "screen"
+        if band == "emergency":
             self._raise_flags(state, [net.family], False)
             return self._finish_turn(state, self._emergency_text([net.family]), "red_flag")
-        if net.band == "screen" and screen.ask_first(state["screen"], emergency_net.FAMILY_SCREEN.get(net.family, ())):
+        if (
+            band == "screen"
+            and not knowledge_question
+            and screen.ask_first(state["screen"], emergency_net.FAMILY_SCREEN.get(net.family, ()))
+        ):
             # After the advice too: the conversation reopens for the check, then closes again.
             state["finished"] = False
             state["pending"] = None

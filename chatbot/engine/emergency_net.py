@@ -67,6 +67,25 @@ FAMILY_SCREEN: dict[str, tuple[str, ...]] = {
     "anaphylaxis": (),
 }
 
+# What the rules read that answers the net's family, and what would undo that answer: spots
+# said to fade under the glass (and none said not to), bleeding said to have stopped. With it,
+# the net's emergency band asks the family's screen question instead of declaring an emergency:
+# the patient's own words outweigh a pattern score, and the tap question still catches a
+# misreading.
+FAMILY_ANSWERED: dict[str, tuple[str, tuple[str, ...]]] = {
+    "non_blanching_rash_fever": ("press_faded", ("press_fade_fail", "press_persist", "non_blanching")),
+    "uncontrolled_bleeding": ("bleeding_stopped", ("heavy_bleeding", "pressure_held")),
+}
+
+
+def answered_by_rules(family: str, features: Mapping[str, str]) -> bool:
+    """Whether the rules' features answer the net's family reassuringly (FAMILY_ANSWERED)."""
+    if family not in FAMILY_ANSWERED:
+        return False
+    answer, undo = FAMILY_ANSWERED[family]
+    return features.get(answer) == "pos" and not any(features.get(u) == "pos" for u in undo)
+
+
 _WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
 
 
@@ -194,10 +213,17 @@ def load(path: Path = WEIGHTS) -> Net:
     return Net.from_dict(json.loads(path.read_text(encoding="utf-8")))
 
 
+def current_text(text: str, language: str) -> str:
+    """What the net reads: the sentences about the patient now (a past episode, another person's
+    story beside the writer's own concern or a hypothesis are left out: redflags.episode_parts),
+    in training as in serving."""
+    return " ".join(redflags.episode_parts(text or "", language)[0])
+
+
 def assess(text: str, language: str = "en") -> Assessment:
     """Score one message: emergency probability, the likeliest family and the band it falls in."""
     net = load()
     lang = language if language in net.bands else ruleset.DEFAULT_LANGUAGE
-    vec = net.vector(tokens(text, lang))
+    vec = net.vector(tokens(current_text(text, lang), lang))
     score = net.score_vector(vec)
     return Assessment(score=score, family=net.family_of(vec), band=net.band(score, lang))

@@ -43,6 +43,59 @@ def extract_features(text: str, language: str = "en") -> dict[str, Polarity]:
     Whether a mention is denied, hedged, hypothetical or past comes from ConText (context.py):
     "no fever", "if it starts bleeding", "I had SJS years ago, all fine now".
     """
+    current, other = episode_parts(text, language)
+    if not other:
+        return _message_features(text, language)
+    # A sentence that tells a past episode, another person's story or a hypothesis: its
+    # features are not the patient's now (uncertain at most); the current sentences count.
+    before = {k: ("unc" if v == "pos" else v) for k, v in _message_features(" ".join(other), language).items()}
+    return merge_features(before, _message_features(" ".join(current), language)) if current else before
+
+
+# Sentence ends: . ! ? or a line break (a point inside a number, "38.5", does not end one).
+_SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
+
+
+def episode_parts(text: str, language: str = "en") -> tuple[list[str], list[str]]:
+    """The message's sentences split into (current, not current), each as written.
+
+    Not current (rules table "episodes"): a hypothetical question ("would I need to come in if
+    blisters ever appeared?"); a past episode, told with a remote time anchor ("when I was 6",
+    "two years ago") or with any past anchor and said to be over ("in March ... it healed
+    fine"), and nothing in the sentence about now; another person's story ("my sister bleeds
+    for ages from tiny cuts") when the writer then turns to their own concern ("I've got ...",
+    "yo no"). A carer writing only about the person they care for keeps every sentence.
+    """
+    rules = ruleset.load(language)
+    ep = rules.episodes
+    sentences = [s for s in _SENTENCE_END.split(text) if s and s.strip()]
+    if ep is None or len(sentences) == 0:
+        return sentences, []
+    norm = [normalise(fold_text(s), language) for s in sentences]
+    own = [bool(ep["self"].search(n)) for n in norm]
+    current, other = [], []
+    for i, (raw, n) in enumerate(zip(sentences, norm, strict=True)):
+        if _not_current(n, ep, rules, writer_elsewhere=any(own[:i] + own[i + 1 :])):
+            other.append(raw)
+        else:
+            current.append(raw)
+    return current, other
+
+
+def _not_current(n: str, ep: dict[str, re.Pattern[str]], rules: ruleset.RuleSet, writer_elsewhere: bool) -> bool:
+    if ep["hypothetical"].search(n) and not (rules.real_condition and rules.real_condition.search(n)):
+        return True
+    over = ep["over"].search(n)
+    # "all good now" says the episode is over, not that something is happening now.
+    now = ep["now"].search(ep["over"].sub(" ", n))
+    if not now and (ep["remote_past"].search(n) or (over and ep["past"].search(n))):
+        return True
+    # Another person's story, then the writer's own concern in another sentence.
+    return bool(ep["other_subject"].match(n.lstrip(" \t\"'¿¡-")) and writer_elsewhere and not ep["self"].search(n))
+
+
+def _message_features(text: str, language: str) -> dict[str, Polarity]:
+    """Red-flag features of a (part of a) message, a resolved episode's as uncertain."""
     # Unicode first: full-width, accented or look-alike letters must not hide a red flag.
     t = normalise(fold_text(text), language)
     rules = ruleset.load(language)
@@ -79,6 +132,16 @@ def _features(t: str, rules: ruleset.RuleSet) -> dict[str, Polarity]:
         or (found.get("rash") == "pos" and found.get("press_faded") != "pos")
     ):
         found["non_blanching"] = "pos"
+    # Spots that faded under the glass, and none said not to: the reassuring test result
+    # outweighs a description of the spots ("little red dots ... when I press a glass on them
+    # they vanish").
+    elif (
+        found.get("glass_or_press") == "pos"
+        and found.get("press_faded") == "pos"
+        and found.get("non_blanching") == "pos"
+        and "pos" not in (found.get("press_fade_fail"), found.get("press_persist"))
+    ):
+        found["non_blanching"] = "unc"
     return found
 
 
@@ -188,7 +251,7 @@ def _sjs_like(has: Callable[..., bool], unwell: bool, rashy: bool) -> bool:
     if has("named_sjs", "skin_off"):
         return True
     blisters = has("blisters") and (
-        has("widespread", "mucosal", "new_drug") or (unwell and not has("eczema", "chickenpox"))
+        has("widespread", "mucosal", "new_drug") or (unwell and not has("eczema", "chickenpox", "dermatomal"))
     )
     # Peeling over red skin everywhere is erythroderma; sunburn peeling alone is no emergency.
     body_red = has("widespread") and has("red_skin")

@@ -65,6 +65,9 @@ class RuleSet:
     condition_names: re.Pattern[str] | None = None
     # An episode told as over ("resolved" + a past time anchor, not "recurred"): history.
     resolved_episode: dict[str, re.Pattern[str]] | None = None
+    # Sentence by sentence (redflags.episode_parts): remote_past, past, over, now, other_subject,
+    # self and hypothetical patterns that tell a sentence is not the patient's current problem.
+    episodes: dict[str, re.Pattern[str]] | None = None
 
 
 def languages() -> list[str]:
@@ -115,12 +118,16 @@ def load(language: str = DEFAULT_LANGUAGE) -> RuleSet:
     clause_split = re.compile(r"[;!?\n()+&]|(?<!\d)[.,]|[.,](?!\d)|\s-\s|\b(?:" + words + r")\b")
     ctx = raw["context"]
     termination = _phrases(ctx["termination"])
+    # A category may keep its reach across some of the shared termination words ("kept_across":
+    # another person's story runs on over "and") and add terminations of its own ("termination":
+    # "... and I have a rash" brings the patient back).
     termsets = {
         cat: {
             "pseudo_negations": _phrases(ctx[cat].get("pseudo", [])),
             "preceding_negations": _phrases(ctx[cat].get("preceding", [])),
             "following_negations": _phrases(ctx[cat].get("following", [])),
-            "termination": termination,
+            "termination": [t for t in termination if t not in _phrases(ctx[cat].get("kept_across", []))]
+            + _phrases(ctx[cat].get("termination", [])),
         }
         for cat in CATEGORIES
     }
@@ -167,4 +174,17 @@ def load(language: str = DEFAULT_LANGUAGE) -> RuleSet:
         resolved_episode={k: rx(v["patterns"]) for k, v in raw["resolved_episode"].items() if k != "comment"}
         if "resolved_episode" in raw
         else None,
+        episodes=_episodes(raw) if "episodes" in raw else None,
     )
+
+
+def _episodes(raw: dict[str, Any]) -> dict[str, re.Pattern[str]]:
+    """The episode patterns; "@resolved_episode" in a list stands for that table's "resolved" rows."""
+    resolved = raw.get("resolved_episode", {}).get("resolved", {}).get("patterns", [])
+    out = {}
+    for key, row in raw["episodes"].items():
+        if key == "comment":
+            continue
+        patterns = [q for p in row["patterns"] for q in (resolved if p == "@resolved_episode" else [p])]
+        out[key] = rx(patterns)
+    return out

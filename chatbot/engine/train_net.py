@@ -2,12 +2,12 @@
 
 Run: python -m chatbot.engine.train_net [--out PATH] [--check]
 
-Data: the committed evaluation messages (tests/data/chat_eval*.jsonl up to 2026-12c, listed in
-MESSAGES; label: urgency is
+Data: the committed evaluation messages (tests/data/chat_eval*.jsonl up to 2026-12d and the
+2026-12e-dev rows, listed in MESSAGES; label: urgency is
 "emergency", family: the first red-flag code) and the patient turns of the committed
 conversations (turns before the emergency is told are non-emergencies; the turn that tells it
 is an emergency when it says it in words, not by a tap). Cross-validation leaves one whole
-batch out per fold (the id prefix: d, h, h2 ... b1 ... b12), which is what a new batch scored
+batch out per fold (the id prefix: d, h, h2 ... b1 ... b18, d17), which is what a new batch scored
 on first sight is. The options (C, the context block's weight) are the ones with the best
 held-out recall at the false-alarm-bounded emergency band; then the bands are chosen per
 language from the out-of-fold scores (see emergency_net's docstring) and the net is refitted
@@ -35,11 +35,16 @@ from .emergency_net import BLOCKS
 
 ROOT = Path(__file__).resolve().parents[2]
 DATA = ROOT / "tests" / "data"
-# The training set is named, not globbed: a batch committed after the net was trained (2026-12d,
-# b13-b16, scored on first sight against this net) must not slip into the next retraining
-# unnoticed. Add a batch here only once its first-sight score is recorded.
-MESSAGES = [DATA / f"chat_eval{s}.jsonl" for s in ("", "_2026-12", "_2026-12b", "_2026-12c")]
-CONVERSATIONS = [DATA / f"chat_conversations_2026-12{s}.jsonl" for s in ("", "b", "c")]
+# The training set is named, not globbed: a batch committed after the net was trained must not
+# slip into the next retraining unnoticed. Add a batch here only once its first-sight score is
+# recorded (2026-12d, b13-b16: recorded in issue 15; 2026-12e-dev, d17: development rows written
+# with the fixes for 12d's false alarms, never a first-sight batch; 2026-12f, b17-b18: scored on
+# first sight 2026-12-02, docs/chatbot-evaluation.md).
+MESSAGES = [
+    DATA / f"chat_eval{s}.jsonl"
+    for s in ("", "_2026-12", "_2026-12b", "_2026-12c", "_2026-12d", "_2026-12e-dev", "_2026-12f")
+]
+CONVERSATIONS = [DATA / f"chat_conversations_2026-12{s}.jsonl" for s in ("", "b", "c", "d", "f")]
 SEED = 15
 MIN_DF = 3
 # The family net keeps only its FAMILY_TOP heaviest weights per family (a small file).
@@ -52,6 +57,8 @@ MIN_POSITIVE_WORDS = 8
 NOT_CURRENT = frozenset({"past", "negated", "hypothetical", "other_person"})
 RECALL_TARGET = 0.97
 FALSE_ALARM_TARGET = 0.03
+# How far below the end of the held-out recall plateau the emergency band sits (choose_bands).
+BAND_MARGIN = 0.1
 GRID_C = (4.0, 16.0)
 GRID_CONTEXT_WEIGHT = (0.0, 0.5, 1.0)
 BLOCK_WEIGHT = {"c": 1.0, "w": 0.7}
@@ -260,13 +267,24 @@ def choose_bands(rows: Sequence[Example], oof: dict[str, tuple[float, str]]) -> 
 
     def spare(t: float) -> bool:
         # Issue 15's bar with one alarm to spare: one more false alarm would still meet it, so
-        # the band does not sit on the edge of the held-out scores.
-        m = measure(rows, oof, t, with_rules=False)
+        # the band does not sit on the edge of the held-out scores. The alarms counted are the
+        # engine's, rules or net: the rules raise their own false alarms, and the net's band
+        # must leave room for them (counting the net alone let the band fall to where the two
+        # together broke the bar on the development batches).
+        m = measure(rows, oof, t, with_rules=True)
         return (m["not_current_rate"] * not_current + 1) / not_current <= FALSE_ALARM_TARGET and (
             m["false_alarm_rate"] * others + 1
         ) / others <= FALSE_ALARM_TARGET
 
-    emergency = next((t for t in grid if spare(t)), 0.999)
+    lowest_allowed = next((t for t in grid if spare(t)), 0.999)
+    # Then BAND_MARGIN above it, as long as rules or net still catch every held-out emergency
+    # they catch there: the lowest band meeting the bar sits on the edge of the held-out
+    # non-emergencies (borderline stories such as "it has been bleeding and grew in 3 weeks"
+    # went to level 1), and where the rules raise few alarms of their own it falls low.
+    coarse = [t for t in grid if lowest_allowed <= t <= lowest_allowed + BAND_MARGIN][::5]
+    best = measure(rows, oof, lowest_allowed, with_rules=True)["recall"]
+    keeps = [t for t in coarse if measure(rows, oof, t, with_rules=True)["recall"] >= best]
+    emergency = max(keeps, default=lowest_allowed)
     # The middle band reaches down to the lowest-scored held-out emergency, as long as it asks
     # the screen question on at most SCREEN_COST of the non-emergency messages.
     lowest = min(oof[ex.id][0] for ex in rows if ex.emergency)
@@ -334,7 +352,7 @@ def main(argv: list[str] | None = None) -> int:
 
     examples = load_examples()
     for ex in examples:
-        ex.feats = emergency_net.tokens(ex.text, ex.lang)
+        ex.feats = emergency_net.tokens(emergency_net.current_text(ex.text, ex.lang), ex.lang)
     rules_verdicts(examples)
     print(
         f"{len(examples)} examples ({sum(ex.message for ex in examples)} messages), "
