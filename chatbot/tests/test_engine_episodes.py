@@ -1,0 +1,84 @@
+"""Sentence by sentence (redflags.episode_parts, rules table "episodes"): a remote past episode,
+another person's story beside the writer's own concern, or a hypothetical question is not the
+patient's current problem; recent times, carers and "as if" keep a sentence current."""
+
+import pytest
+
+from chatbot.engine import emergency_net, redflags
+
+
+def flags(text: str, language: str = "en") -> list[str]:
+    return redflags.evaluate(redflags.extract_features(text, language)).codes
+
+
+# Written for these tests (in no evaluation file): not the patient's current emergency.
+NOT_CURRENT = [
+    (
+        "en",
+        "When I was 9 my whole back peeled off after an antibiotic and I had sores in my mouth. "
+        "I'm 40 now and I'd like a mole on my arm looked at.",
+    ),
+    (
+        "en",
+        "My uncle is on apixaban and a shaving cut of his bled for an hour. I've got a small brown "
+        "spot on my cheek that I want checked.",
+    ),
+    ("en", "Would I need A&E if a red line ever started going up from a cut? My cut from today looks fine."),
+    (
+        "es",
+        "De pequeña tuve manchas moradas con fiebre que no se iban con el vaso y me ingresaron. "
+        "Ahora tengo 30 años y quiero que me miren un lunar de la espalda.",
+    ),
+    (
+        "es",
+        "Mi cuñado toma Sintrom y una herida le sangró sin parar. Yo no tomo nada, pero tengo una "
+        "mancha nueva en el brazo.",
+    ),
+    ("es", "¿Qué tendría que hacer si algún día se me pelara la piel con fiebre? Ahora estoy bien."),
+]
+
+# The same kinds of sentence, told as now: still emergencies.
+CURRENT = [
+    # a recent anchor is never "past": a drug reaction is told that way
+    ("en", "3 weeks ago I started lamotrigine and my skin is peeling off in sheets with sores in my mouth"),
+    # a carer writing only about the person they care for
+    ("en", "My dad is on warfarin. His cut has been bleeding for 40 minutes and won't stop with pressure."),
+    # a past episode, then the same thing back now
+    (
+        "en",
+        "Two years ago I had cellulitis in this leg. Now the redness is spreading up to my knee, hot, "
+        "and I have a fever of 39.",
+    ),
+    # "as if" is not a hypothesis
+    (
+        "es",
+        "Se me está despegando la piel de la espalda como si me hubiera quemado y tengo la boca llena "
+        "de llagas desde el antibiótico nuevo.",
+    ),
+    ("es", "Mi madre toma Sintrom y la herida de la pierna le sangra sin parar desde hace una hora aunque aprieto."),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), NOT_CURRENT)
+def test_a_sentence_about_the_past_another_person_or_a_hypothesis_raises_no_flag(language, text):
+    # when
+    current, other = redflags.episode_parts(text, language)
+    # then: the sign's sentence is set aside and nothing is raised
+    assert other
+    assert flags(text, language) == []
+    # and the learned net reads only what is about the patient now
+    assert emergency_net.current_text(text, language) == " ".join(current)
+
+
+@pytest.mark.parametrize(("language", "text"), CURRENT)
+def test_the_same_signs_told_as_now_still_raise_the_flag(language, text):
+    # when
+    current, _ = redflags.episode_parts(text, language)
+    # then: the sentence telling the sign now stays current and the flag is raised
+    assert current
+    assert flags(text, language)
+
+
+def test_a_message_of_one_sentence_is_split_nowhere_and_a_decimal_point_ends_no_sentence():
+    text = "temp 38.5 and the red patch is spreading fast"
+    assert redflags.episode_parts(text, "en") == ([text], [])
