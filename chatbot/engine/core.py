@@ -275,7 +275,10 @@ class Engine:
             return None
         net = self._net(state, text)
         band = net.band
-        if band == "emergency" and emergency_net.answered_by_rules(net.family, state["features"]):
+        if band == "emergency" and (
+            emergency_net.answered_by_rules(net.family, state["features"])
+            or emergency_net.sign_only_elsewhere(net.family, text, self.language)
+        ):
             band = "screen"
         if band == "emergency":
             self._raise_flags(state, [net.family], False)

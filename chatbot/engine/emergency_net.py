@@ -78,6 +78,34 @@ FAMILY_ANSWERED: dict[str, tuple[str, tuple[str, ...]]] = {
 }
 
 
+# The signs of each family in the rules' reading (sign_only_elsewhere).
+FAMILY_SIGNS: dict[str, tuple[str, ...]] = {
+    "uncontrolled_bleeding": ("bleeding", "heavy_bleeding", "bleeding_now", "bleed_no_stop"),
+    "spreading_infection": ("red_skin", "infection", "spreading", "hot_painful", "necrosis"),
+    "widespread_blistering": ("blisters", "peeling", "skin_off", "mucosal", "named_sjs"),
+    "non_blanching_rash_fever": ("non_blanching", "named_meningitis", "press_persist", "press_fade_fail", "rash"),
+    "drug_reaction_fever": ("rash", "red_skin", "blisters", "peeling", "swelling_face", "mucosal"),
+    "erythroderma": ("red_skin", "named_erythroderma", "widespread", "rash"),
+    "eczema_herpeticum": ("herpetic", "blisters", "eczema"),
+}
+
+
+def sign_only_elsewhere(family: str, text: str, language: str) -> bool:
+    """Whether the family's signs are told only in sentences that are not about the patient now
+    (a "what if", a past episode, someone else's story: redflags.episode_parts) and not at all in
+    the current ones. The net reads the current sentences only, so its score then comes from
+    something else ("I'm on Xarelto") and it asks the screen question instead of declaring an
+    emergency. A sign the rules do not know at all leaves the net's band as it is (requiring a
+    known sign for every net emergency lost eight development emergencies told in new words)."""
+    current, other = redflags.episode_parts(text or "", language)
+    signs = FAMILY_SIGNS.get(family, ())
+    if not other or not signs:
+        return False
+    told = redflags.extract_features(" ".join(other), language)
+    now = redflags.extract_features(" ".join(current), language) if current else {}
+    return any(f in told for f in signs) and not any(f in now for f in signs)
+
+
 def answered_by_rules(family: str, features: Mapping[str, str]) -> bool:
     """Whether the rules' features answer the net's family reassuringly (FAMILY_ANSWERED)."""
     if family not in FAMILY_ANSWERED:

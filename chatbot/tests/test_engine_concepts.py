@@ -5,13 +5,12 @@ None of these sentences is in an evaluation batch: each combines words of a fami
 diminutives) in a way the rules did not list one by one.
 """
 
-import json
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from chatbot.engine import Engine, build_knowledge, redflags, ruleset
+from chatbot.engine import Engine, redflags, ruleset
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 26)
@@ -19,13 +18,6 @@ TODAY = date(2026, 11, 26)
 
 def flags(text: str, language: str = "en") -> list[str]:
     return redflags.evaluate(redflags.extract_features(text, language)).codes
-
-
-@pytest.fixture(scope="module")
-def knowledge():
-    diseases = json.loads((ROOT / "diagnosis" / "seed" / "diseases.json").read_text())
-    faqs = json.loads((ROOT / "chatbot" / "seed" / "faq.json").read_text())
-    return build_knowledge(diseases, faqs)
 
 
 @pytest.mark.parametrize(

@@ -1,6 +1,5 @@
 """The learned second net: shipped weights load lazily, unseen emergencies escalate, others do not."""
 
-import json
 import subprocess
 import sys
 from datetime import date
@@ -8,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.engine import Engine, build_knowledge, emergency_net, screen
+from chatbot.engine import Engine, emergency_net, screen
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 26)
@@ -41,13 +40,6 @@ NOT_CURRENT = [
     ("es", "hace años tuve una reacción a un antibiótico con ampollas, ya estoy bien"),
     ("es", "no tengo fiebre ni manchas, solo un lunar que quiero revisar"),
 ]
-
-
-@pytest.fixture(scope="module")
-def knowledge():
-    diseases = json.loads((ROOT / "diagnosis" / "seed" / "diseases.json").read_text())
-    faqs = json.loads((ROOT / "chatbot" / "seed" / "faq.json").read_text())
-    return build_knowledge(diseases, faqs)
 
 
 def first_reply(knowledge, text, language="en", learned_net=True, **context):

@@ -5,6 +5,7 @@ patient's current problem; recent times, carers and "as if" keep a sentence curr
 import pytest
 
 from chatbot.engine import emergency_net, redflags
+from chatbot.tests.test_engine_not_current import first_reply
 
 
 def flags(text: str, language: str = "en") -> list[str]:
@@ -82,3 +83,24 @@ def test_the_same_signs_told_as_now_still_raise_the_flag(language, text):
 def test_a_message_of_one_sentence_is_split_nowhere_and_a_decimal_point_ends_no_sentence():
     text = "temp 38.5 and the red patch is spreading fast"
     assert redflags.episode_parts(text, "en") == ([text], [])
+
+
+def test_a_blood_thinner_beside_a_what_if_gets_the_screen_question_not_an_emergency(knowledge):
+    # given: the bleeding is only in a hypothetical question; the current sentences name the drug
+    text = (
+        "I'm on rivaroxaban and we fly to Thailand next week. What should I do if I ever cut myself "
+        "there and it won't stop bleeding? Also I have a mole on my back I'd like checked."
+    )
+    # when
+    turn = first_reply(knowledge, text)
+    # then: no emergency from the rules or the learned net
+    assert turn.urgency != "emergency" and turn.red_flags == []
+
+
+def test_the_same_question_with_the_bleeding_told_as_now_is_an_emergency(knowledge):
+    text = (
+        "Should I be worried if a cut won't stop bleeding? I nicked my ear 30 min ago, pressed on it "
+        "for 15 mins and it's still dripping. I'm on Eliquis."
+    )
+    turn = first_reply(knowledge, text)
+    assert turn.urgency == "emergency" and "uncontrolled_bleeding" in turn.red_flags

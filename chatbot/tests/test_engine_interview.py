@@ -1,24 +1,16 @@
 """Interview: 7-point scoring, urgency rules, skip logic and the eight-turn budget."""
 
-import json
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from chatbot.engine import Engine, build_knowledge
+from chatbot.engine import Engine
 from chatbot.engine.interview import judge, seven_point
 from chatbot.engine.redflags import RED_FLAGS
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 26)
-
-
-@pytest.fixture(scope="module")
-def knowledge():
-    diseases = json.loads((ROOT / "diagnosis" / "seed" / "diseases.json").read_text())
-    faqs = json.loads((ROOT / "chatbot" / "seed" / "faq.json").read_text())
-    return build_knowledge(diseases, faqs)
 
 
 # Every conversation opens with the six red-flag screen questions; these tests are about the

@@ -2,13 +2,12 @@
 that blanches, bleeding that stopped and shingles are not emergencies; the same signs told as
 current still are (rules tables and ConText, then the whole engine with the learned net)."""
 
-import json
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from chatbot.engine import Engine, build_knowledge, context, redflags, ruleset
+from chatbot.engine import Engine, context, redflags, ruleset
 from chatbot.engine.nlu import normalise
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -17,13 +16,6 @@ TODAY = date(2026, 11, 26)
 
 def flags(text: str, language: str = "en") -> list[str]:
     return redflags.evaluate(redflags.extract_features(text, language)).codes
-
-
-@pytest.fixture(scope="module")
-def knowledge():
-    diseases = json.loads((ROOT / "diagnosis" / "seed" / "diseases.json").read_text())
-    faqs = json.loads((ROOT / "chatbot" / "seed" / "faq.json").read_text())
-    return build_knowledge(diseases, faqs)
 
 
 def first_reply(knowledge, text, language="en"):

@@ -1,24 +1,16 @@
 """Pathways: a single spot or mole (7-point checklist) versus a rash or skin reaction."""
 
-import json
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from chatbot.engine import Engine, build_knowledge
+from chatbot.engine import Engine
 from chatbot.engine.interview import QUESTIONS, RASH_GROUPS, choose_pathway, next_question
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 26)
 SCREEN_NO = ("no",) * 6
-
-
-@pytest.fixture(scope="module")
-def knowledge():
-    diseases = json.loads((ROOT / "diagnosis" / "seed" / "diseases.json").read_text())
-    faqs = json.loads((ROOT / "chatbot" / "seed" / "faq.json").read_text())
-    return build_knowledge(diseases, faqs)
 
 
 @pytest.mark.parametrize(

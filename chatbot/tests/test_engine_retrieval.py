@@ -1,20 +1,12 @@
 """Retrieval: answers come only from the knowledge documents, nonsense is refused."""
 
-import json
 from pathlib import Path
 
 import pytest
 
-from chatbot.engine import Engine, KnowledgeDoc, Retriever, build_knowledge
+from chatbot.engine import Engine, KnowledgeDoc, Retriever
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def knowledge():
-    diseases = json.loads((ROOT / "diagnosis" / "seed" / "diseases.json").read_text())
-    faqs = json.loads((ROOT / "chatbot" / "seed" / "faq.json").read_text())
-    return build_knowledge(diseases, faqs)
 
 
 @pytest.fixture(scope="module")

@@ -6,19 +6,12 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.engine import Engine, build_knowledge, redflags, screen
+from chatbot.engine import Engine, redflags, screen
 from triage.policy import RED_FLAG_LABELS
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 26)
 ORDER = [q.id for q in screen.QUESTIONS]
-
-
-@pytest.fixture(scope="module")
-def knowledge():
-    diseases = json.loads((ROOT / "diagnosis" / "seed" / "diseases.json").read_text())
-    faqs = json.loads((ROOT / "chatbot" / "seed" / "faq.json").read_text())
-    return build_knowledge(diseases, faqs)
 
 
 def start(knowledge, **context):
