@@ -237,7 +237,12 @@ def evaluate(features: Mapping[str, str]) -> FlagResult:
     # TRIAGE.md: bleeding that will not stop with 10 minutes of firm pressure. Pressure held
     # for a while on a bleed that is not said to have stopped is that sign.
     held = has("pressure_held") and not has("bleeding_stopped")
-    if has("bleeding") and (has("heavy_bleeding") or held or (has("bleeding_now") and has("anticoagulant"))):
+    # Heavy bleeding that the patient says stopped, and nothing about it bleeding now or again,
+    # is not bleeding that will not stop ("bled through the dressing, but it stopped with
+    # pressure and has healed").
+    stopped = has("bleeding_stopped") and not has("bleeding_now", "bleed_no_stop")
+    heavy = has("heavy_bleeding") and not stopped
+    if has("bleeding") and (heavy or held or (has("bleeding_now") and has("anticoagulant"))):
         codes.append("uncontrolled_bleeding")
 
     if has("breathing"):

@@ -104,3 +104,39 @@ def test_the_same_question_with_the_bleeding_told_as_now_is_an_emergency(knowled
     )
     turn = first_reply(knowledge, text)
     assert turn.urgency == "emergency" and "uncontrolled_bleeding" in turn.red_flags
+
+
+def test_heavy_bleeding_said_to_have_stopped_is_not_bleeding_that_will_not_stop():
+    healed = "The biopsy site bled through the dressing the night after, but it stopped with pressure and has healed."
+    again = "It bled loads and stopped, but now it's bleeding again and won't stop even with pressure."
+    assert "uncontrolled_bleeding" not in flags(healed)
+    assert "uncontrolled_bleeding" in flags(again)
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        (
+            "en",
+            "When my son was a toddler he had a fever and a rash that didn't fade with the glass. "
+            "He's 7 now with a mole on his arm.",
+        ),
+        (
+            "en",
+            "In my 30s I had blisters on my eczema, eczema herpeticum, it cleared up fine. "
+            "Now I have a mole that itches.",
+        ),
+        (
+            "es",
+            "Cuando mi hija era bebé tuvo fiebre y manchas que no se iban con el vaso. "
+            "Ahora tiene 6 años y un lunar nuevo.",
+        ),
+        (
+            "es",
+            "A los 20 tuve meningitis con manchas y fiebre, me recuperé del todo. Ahora tengo una mancha en la frente.",
+        ),
+    ],
+)
+def test_a_childhood_or_young_adult_episode_told_in_its_own_sentence_raises_nothing(language, text):
+    assert redflags.episode_parts(text, language)[1]
+    assert flags(text, language) == []
