@@ -154,6 +154,17 @@ def blend_probabilities(main: np.ndarray, second: np.ndarray, blend: float) -> n
     return e / e.sum(axis=-1, keepdims=True)
 
 
+Array = np.ndarray
+
+
+def mean_of_views(first: np.ndarray, mirrored: np.ndarray) -> np.ndarray:
+    """Test-time augmentation by two invokes: the mean of both views' logits (what the in-graph
+    TTA of earlier versions computed), i.e. the renormalised geometric mean of their probabilities."""
+    logp = (np.log(np.clip(first, 1e-30, None)) + np.log(np.clip(mirrored, 1e-30, None))) / 2.0
+    p = np.exp(logp - logp.max(-1, keepdims=True))
+    return p / p.sum(-1, keepdims=True)
+
+
 def detector_probability(feats: np.ndarray, mean, scale, coef, intercept) -> np.ndarray:
     """P(dermoscopic) of the photo-kind detector for pooled features (one row or many)."""
     z = ((np.asarray(feats, dtype=np.float64) - mean) / scale) @ coef + intercept
@@ -176,6 +187,10 @@ class KindHead:
     uncertain_below: float
     # Dermoscopic photos with a second network: log p = blend * log p_second + (1 - blend) * log p_main.
     blend: float = 0.0
+    # Models whose main network is one view (card "mirror_by_invoke"): whether this kind's photos
+    # also get the mirrored view. Dermoscopic photos scored by a second network skip it: the
+    # second network has its own mirror, and one invoke less keeps the path in its budget.
+    main_mirror: bool = True
     fusion_weight: float = 0.0
     fusion_index: np.ndarray | None = None  # label indices the answer model covers
     ctx_coef: np.ndarray | None = None
@@ -204,6 +219,8 @@ class Classifier:
         # cores LiteRT's own threads need: measured 10.4 ms -> 5.5 ms p50 with BLAS at 1 thread.
         threadpool_limits(limits=1, user_api="blas")
         threads = num_threads or int(os.environ.get("SKIN_TFLITE_THREADS", "2"))
+        # model.tflite is one view; the mirrored view is a second invoke (see predict)
+        self.mirror_by_invoke = bool(self.card.get("mirror_by_invoke"))
         self._interp = Interpreter(str(self.model_dir / "model.tflite"), num_threads=threads)
         self._interp.allocate_tensors()
         inp = self._interp.get_input_details()[0]
@@ -292,6 +309,7 @@ class Classifier:
                 thresholds={c: float(t) for c, t in k["thresholds"].items()},
                 uncertain_below=float(k["uncertain_below"]),
                 blend=float(k.get("blend", 0.0)),
+                main_mirror=bool(k.get("main_mirror", True)),
                 fusion_weight=float(fusion.get("weight", 0.0)),
                 fusion_index=np.array([self.labels.index(c) for c in fusion["classes"]]) if fusion else None,
                 ctx_coef=arrays.get(f"{kind}_ctx_coef") if fusion else None,
@@ -311,16 +329,36 @@ class Classifier:
             return ("dermoscopic" if context["dermoscope"] else "clinical"), p
         return ("dermoscopic" if p >= self.kind_cut else "clinical"), p
 
-    def raw_outputs(self, image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
-        """The exported network's own probabilities (dermoscopic calibration) and pooled features,
-        before any per-kind head: what ``ml.training.kinds`` fits the heads on."""
-        x = preprocess(image, self.input_size)
+    def _main_view(self, x: np.ndarray, heatmap: bool = False) -> tuple[np.ndarray, Array | None, Array | None]:
+        """Probabilities, CAM (if asked) and pooled features of the main network for one input."""
         with self._lock:
             self._interp.set_tensor(self._in_index, x[None])
             self._interp.invoke()
             probs = self._interp.get_tensor(self._prob_index)[0].astype(np.float64)
-            feats = self._interp.get_tensor(self._feat_index)[0].copy() if self._feat_index is not None else None
-        return probs / probs.sum(), feats
+            cam = feats = None
+            if heatmap and self._cam_index is not None:
+                cam = self._interp.get_tensor(self._cam_index)[0].copy()
+            if self._feat_index is not None:
+                feats = self._interp.get_tensor(self._feat_index)[0].copy()
+        return probs / probs.sum(), cam, feats
+
+    def _with_mirror(self, x: np.ndarray, first: np.ndarray) -> np.ndarray:
+        mirrored, _, _ = self._main_view(np.ascontiguousarray(x[:, ::-1]))
+        return mean_of_views(first, mirrored)
+
+    def raw_views(self, image: Image.Image) -> tuple[np.ndarray, np.ndarray, np.ndarray | None]:
+        """(probabilities with the mirrored view, of the image's own view only, pooled features):
+        for a model with in-graph TTA both probabilities are the network's one output."""
+        x = preprocess(image, self.input_size)
+        first, _, feats = self._main_view(x)
+        both = self._with_mirror(x, first) if self.mirror_by_invoke else first
+        return both, first, feats
+
+    def raw_outputs(self, image: Image.Image) -> tuple[np.ndarray, np.ndarray | None]:
+        """The exported network's own probabilities (dermoscopic calibration, both views) and pooled
+        features, before any per-kind head: what ``ml.training.kinds`` fits the heads on."""
+        both, _, feats = self.raw_views(image)
+        return both, feats
 
     def ood_cut(self, kind: str) -> float | None:
         """The out-of-distribution cut for this photo kind (per-kind cuts since mnv2-20261201)."""
@@ -343,18 +381,14 @@ class Classifier:
         t0 = time.perf_counter()
         ctx = C.normalise(context)
         x = preprocess(image, self.input_size)
-        with self._lock:
-            self._interp.set_tensor(self._in_index, x[None])
-            self._interp.invoke()
-            probs = self._interp.get_tensor(self._prob_index)[0].astype(np.float64)
-            cam = (
-                self._interp.get_tensor(self._cam_index)[0].copy() if heatmap and self._cam_index is not None else None
-            )
-            feats = self._interp.get_tensor(self._feat_index)[0].copy() if self._feat_index is not None else None
+        probs, cam, feats = self._main_view(x, heatmap)
         ood = float(ood_score(feats, self.ood_stats)[0]) if feats is not None and self.ood_stats is not None else None
         kind, p_kind = self.photo_kind(feats, ctx)
         head = self.heads[kind]
-        if kind == "dermoscopic" and self._derm is not None and head.blend > 0:
+        second_net = kind == "dermoscopic" and self._derm is not None and head.blend > 0
+        if self.mirror_by_invoke and (head.main_mirror or not second_net):
+            probs = self._with_mirror(x, probs)
+        if second_net:
             second, second_cam = self.dermoscopic_outputs(x, heatmap)
             probs = blend_probabilities(probs, second, head.blend)
             if cam is not None and second_cam is not None:

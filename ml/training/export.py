@@ -70,6 +70,48 @@ def single_view(model: Any) -> Any:
     return keras.models.clone_model(model, clone_function=replace)
 
 
+def single_member(model: Any, member: int) -> Any:
+    """One member of an ensemble exported by ``ml.training.model.export_model`` (a shared frozen
+    "bottom", tops "top_0", "top_1", ... and their heads), with the ensemble's input stage,
+    mirrored view and temperature: outputs (probabilities, CAM). The ensemble's logits are the
+    mean of its members', so its probabilities are the renormalised geometric mean of theirs."""
+    import keras
+
+    from ml.training import model as MD
+
+    names = {layer.name: layer for layer in model.layers}
+    if f"top_{member}" not in names:
+        raise ValueError(f"the model has no ensemble member {member}")
+    sfx = "" if member == 0 else f"_{member}"
+    size = model.input_shape[1]
+    inp = keras.Input((size, size, 3), batch_size=1, name="rgb")
+    x = inp
+    for name in ("tta_views", "preprocess"):
+        if name in names:
+            x = names[name](x)
+    fmap = names[f"top_{member}"](names["bottom"](x))
+    logits = names["logits" + sfx](names["gap" + sfx](fmap))
+    cam_src = fmap
+    if "tta_mean" in names:
+        logits = MD.MeanTTA(name="tta_mean")(logits)
+        cam_src = MD.FirstHalf(name="cam_view")(fmap)
+    probs = keras.layers.Softmax(name="probabilities")(names["temperature"](logits))
+    cam = keras.layers.Identity(name="cam")(names["logits" + sfx](cam_src))
+    return keras.Model(inp, [probs, cam], name=f"member_{member}")
+
+
+def export_member(src: Path, path: Path, member: int) -> dict:
+    """Write ensemble member ``member`` of ``src``'s network as a .tflite (half the work of a
+    two-member ensemble); returns what the card should record about it."""
+    import keras
+    import tensorflow as tf
+
+    from ml.training import model as _custom_layers  # noqa: F401  (registers TTA layers)
+
+    model = single_member(keras.models.load_model(src / "keras_model.keras"), member)
+    return {"weights_dtype": to_tflite(model, path, tf), "member": member}
+
+
 def export_single_view(src: Path, path: Path) -> dict:
     """Write ``src``'s network (a version folder's keras_model.keras) as a single-view .tflite;
     returns what the card should record about it."""

@@ -35,6 +35,9 @@ fold-level standard error of 0.010 to 0.016: not beyond noise), and a stacked lo
 on both networks' log-probabilities (CV -0.005 to -0.020). Tried and not shipped (mnv2-20261202-2):
 the dermoscopic network as a single view (``--dermoscopic-single-view``, 12.6 ms instead of 17.1 ms
 served): it passed its val rule but caught 56 of 60 test melanomas (0.933, under the 0.95 bar).
+Nor (mnv2-20261203-3): one member of the dermoscopic ensemble (``--dermoscopic-member 1``) and a
+one-view main network (``--main-one-view``) whose mirror is skipped for dermoscopic photos, 12.9 ms
+served: it passed its val rule too and also caught 56 of 60 test melanomas (ml/training/experiments.json).
 """
 
 from __future__ import annotations
@@ -197,12 +200,19 @@ def dermoscopic_thresholds(p: np.ndarray, y: np.ndarray) -> tuple[dict[str, floa
     return thr, note
 
 
+def main_for_blend(r: dict, blend: float) -> np.ndarray:
+    """The main network's probabilities a dermoscopic photo gets at this blend: with the second
+    network (blend > 0) a version whose main network is one view skips its mirror ("probs_main"
+    set to the own-view probabilities by main()); alone (blend 0) it keeps both views."""
+    return r["probs"] if blend == 0 else r.get("probs_main", r["probs"])
+
+
 def choose_blend(dv: dict) -> tuple[float, list[dict]]:
     """Step 2's dermoscopic blend: within NLL_TIE of the best val log loss, the most val melanomas
     caught by the melanoma rule, then the highest val melanoma specificity, then the lower loss."""
     scores = []
     for b in BLENDS:
-        probs = blend_probabilities(dv["probs"], dv["probs_dermoscopic"], b)
+        probs = blend_probabilities(main_for_blend(dv, b), dv["probs_dermoscopic"], b)
         logp = np.log(np.clip(probs, 1e-30, None))
         p = head_probs(probs, 1.0 / M.fit_temperature(logp, dv["y"]))
         _, note = melanoma_threshold(p[:, MEL], dv["y"] == MEL)
@@ -287,10 +297,11 @@ def fit_detector(f_tr: np.ndarray, k_tr: np.ndarray, f_va: np.ndarray, k_va: np.
     return mean, scale, m, {"C": c, "val_log_loss": float(loss), "val_accuracy": acc}
 
 
-def attach_dermoscopic_model(vdir: Path, src: Path, single_view: bool = False) -> None:
+def attach_dermoscopic_model(vdir: Path, src: Path, single_view: bool = False, member: int | None = None) -> None:
     """Ship ``src``'s network as this version's dermoscopic scorer (a byte copy, with provenance);
-    ``single_view``: re-exported from its keras_model.keras without the mirrored view (half the
-    work: the dermoscopic path then fits its latency budget)."""
+    ``single_view``: re-exported from its keras_model.keras without the mirrored view; ``member``:
+    only that member of its ensemble, both views kept (each about half the work: the dermoscopic
+    path then fits its latency budget)."""
     import shutil
 
     from ml.training.card import sha256
@@ -302,6 +313,11 @@ def attach_dermoscopic_model(vdir: Path, src: Path, single_view: bool = False) -
 
         views = export_single_view(src, vdir / "dermoscopic.tflite")
         views["tta"] = f"none: {src_card['version']}'s weights exported without the mirrored view"
+    elif member is not None:
+        from ml.training.export import export_member
+
+        views = {"tta": src_card.get("tta"), **export_member(src, vdir / "dermoscopic.tflite", member)}
+        views["ensemble"] = f"member {member} only of {src_card['version']}'s ensemble"
     else:
         shutil.copyfile(src / "model.tflite", vdir / "dermoscopic.tflite")
     card = read_card(vdir)
@@ -314,6 +330,25 @@ def attach_dermoscopic_model(vdir: Path, src: Path, single_view: bool = False) -
         "temperature": src_card.get("temperature"),
         "training_config": src_card.get("training", {}).get("config"),
     }
+    write_card(vdir, card)
+
+
+def one_view_main_network(vdir: Path) -> None:
+    """Re-export ``vdir``'s main network (its keras_model.keras) as one view: ml.inference then
+    runs the mirrored view as a second invoke where a photo needs it (card "mirror_by_invoke")."""
+    from ml.training.card import sha256
+    from ml.training.export import export_single_view
+
+    info = export_single_view(vdir, vdir / "model.tflite")
+    card = read_card(vdir)
+    card["mirror_by_invoke"] = True
+    card["tta"] = (
+        "mean logits of the image and its horizontal mirror, the mirror as a second invoke of the one-view "
+        "network (ml.inference); skipped for dermoscopic photos the dermoscopic network scores"
+    )
+    card["weights_dtype"] = info["weights_dtype"]
+    card["model_sha256"] = sha256(vdir / "model.tflite")
+    card["model_bytes"] = (vdir / "model.tflite").stat().st_size
     write_card(vdir, card)
 
 
@@ -372,6 +407,17 @@ def main(argv: list[str] | None = None) -> dict:
         help="export --dermoscopic-model's network without its mirrored view (needs TensorFlow)",
     )
     ap.add_argument(
+        "--dermoscopic-member",
+        type=int,
+        help="export only this member (0, 1, ...) of --dermoscopic-model's ensemble (needs TensorFlow)",
+    )
+    ap.add_argument(
+        "--main-one-view",
+        action="store_true",
+        help="re-export the main network as one view (its mirror becomes a second invoke, skipped for "
+        "dermoscopic photos the second network scores; needs TensorFlow)",
+    )
+    ap.add_argument(
         "--out",
         help="new version folder: ships --model's networks (byte copies) with heads re-fitted here "
         "(default: fit the heads of --model in place)",
@@ -384,7 +430,11 @@ def main(argv: list[str] | None = None) -> dict:
         vdir = Path(a.out).resolve()
     droot, proot = data_dir(a.data_dir), phone_data_dir(a.phone_data_dir)
     if a.dermoscopic_model:
-        attach_dermoscopic_model(vdir, Path(a.dermoscopic_model).resolve(), a.dermoscopic_single_view)
+        attach_dermoscopic_model(
+            vdir, Path(a.dermoscopic_model).resolve(), a.dermoscopic_single_view, a.dermoscopic_member
+        )
+    if a.main_one_view:
+        one_view_main_network(vdir)
     clf = Classifier(vdir)
     rng = np.random.default_rng(a.seed)
     print(f"[kinds] {vdir.name}: product-path outputs (upload re-encode, gate, .tflite)", flush=True)
@@ -400,6 +450,11 @@ def main(argv: list[str] | None = None) -> dict:
     print(f"[kinds] detector: {det_info}", flush=True)
 
     # 2. calibration per kind (the exported log-probabilities rescaled; 1 / temperature)
+    skip_mirror = clf.mirror_by_invoke and bool(clf.card.get("dermoscopic_model"))
+    if skip_mirror:
+        for k in ("d", "c"):
+            for sp in ("train", "val"):
+                R[k, sp] = {**R[k, sp], "probs_main": R[k, sp]["probs_view1"]}
     dv, cv = dict(R["d", "val"]), R["c", "val"]
     # Dermoscopic photos, when a second network ships: a weighted geometric mean of both, the
     # weight chosen on dermoscopic val by log loss.
@@ -407,7 +462,7 @@ def main(argv: list[str] | None = None) -> dict:
     if clf.card.get("dermoscopic_model"):
         blend, blend_scores = choose_blend(dv)
         print(f"[kinds] dermoscopic blend (val): {blend_scores} -> {blend}", flush=True)
-    dv["probs"] = blend_probabilities(dv["probs"], dv["probs_dermoscopic"], blend)
+    dv["probs"] = blend_probabilities(main_for_blend(dv, blend), dv["probs_dermoscopic"], blend)
     rescale = {
         "dermoscopic": 1.0 / M.fit_temperature(np.log(np.clip(dv["probs"], 1e-30, None)), dv["y"]),
         "clinical": 1.0 / M.fit_temperature(np.log(np.clip(cv["probs"], 1e-30, None)), cv["y"]),
@@ -462,7 +517,7 @@ def main(argv: list[str] | None = None) -> dict:
         k: (
             head_probs(R[k, "val"]["probs"], rescale["clinical"], r_va_cv if k == "c" else None, best_w, classes),
             head_probs(
-                blend_probabilities(R[k, "val"]["probs"], R[k, "val"]["probs_dermoscopic"], blend),
+                blend_probabilities(main_for_blend(R[k, "val"], blend), R[k, "val"]["probs_dermoscopic"], blend),
                 rescale["dermoscopic"],
             ),
         )
@@ -546,6 +601,7 @@ def main(argv: list[str] | None = None) -> dict:
             "blend_rule": f"within {NLL_TIE} of the best val NLL: the most val melanomas caught by the "
             "melanoma rule, then the highest val melanoma specificity",
             "blend_val_scores": blend_scores,
+            "main_mirror": not (skip_mirror and blend > 0),
             "thresholds": thr_d,
             "threshold_notes": note_d,
             "uncertain_below": uncertain_cut(p_d, dv["y"]),

@@ -37,13 +37,18 @@ def raw_outputs(clf: Classifier, root: Path, split: str, cache_dir: Path = CACHE
     path = cache_dir / f"product_{root.name}_{split}_{key}.npz"
     if path.exists():
         with np.load(path) as z:
-            return {k: z[k] for k in z.files}
-    probs, feats, codes, derm = [], [], [], []
+            cached = {k: z[k] for k in z.files}
+        if "probs_view1" in cached:
+            return cached
+        if not clf.mirror_by_invoke:  # a cache written before probs_view1 existed: in-graph TTA
+            return {**cached, "probs_view1": cached["probs"]}
+    probs, feats, codes, derm, view1 = [], [], [], [], []
     for r in sel:
         im = stored_image(root / r["path"])
         gate = check_image(im, model_check=False)
-        p, f = clf.raw_outputs(im)
+        p, p1, f = clf.raw_views(im)
         probs.append(p)
+        view1.append(p1)
         feats.append(f)
         codes.append(gate.code or "ok")
         second = clf.dermoscopic_outputs(preprocess(im, clf.input_size))
@@ -55,6 +60,9 @@ def raw_outputs(clf: Classifier, root: Path, split: str, cache_dir: Path = CACHE
         "gate": np.array(codes),
         # what the dermoscopic head reads: the dermoscopic network when the version ships one
         "probs_dermoscopic": np.stack(derm),
+        # the main network on the image's own view only (what a dermoscopic photo gets from a
+        # version whose main network skips its mirror there; = probs for in-graph TTA)
+        "probs_view1": np.stack(view1),
     }
     cache_dir.mkdir(parents=True, exist_ok=True)
     np.savez(path, **out)
