@@ -189,7 +189,7 @@ class Engine:
         if not text:
             return self._finish_turn(state, self._continue(state), "other")
         if nlu.is_greeting(text) and not found:
-            thanks = nlu.normalise(text).startswith(("thank", "thx", "ta", "cheers", "gracias"))
+            thanks = bool(_THANKS.search(nlu.normalise(text)))
             opener = self._t("welcome") if thanks else self._t("hello")
             return self._finish_turn(state, opener + self._continue(state), "greeting")
         # A plain opening ("hi i want to check a mole on my chest"), as the first message or
@@ -710,6 +710,8 @@ _OPENING = re.compile(
     r"|\b(quiero|quisiera|necesito) (revisar|consultar|preguntar|ensenar|mostrar|que)\b|\bme preocupa\b",
     re.IGNORECASE,
 )
+# "thanks", "ok thanks", "great, cheers", "vale gracias": answered "you're welcome", not "hello".
+_THANKS = re.compile(r"\b(thanks?|thank (you|u)|thx|ta|cheers|gracias)\b")
 
 
 def _asks_what_to_do(text: str) -> bool:

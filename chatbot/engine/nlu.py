@@ -350,6 +350,14 @@ _NUM = (
 )
 
 
+def _range_top(first: str, value: float, second: float) -> float:
+    """'2-3 weeks' -> 3; but a hedge word before a number ('unos 2 anos', 'a 5 mm') is not the
+    start of a range: the number is the value."""
+    if not first.strip()[:1].isdigit():
+        return second
+    return max(value, second)
+
+
 def _num(value: str) -> float:
     value = value.strip()
     if value in _NUMBER_WORDS:
@@ -430,7 +438,7 @@ def parse_size_mm(text: str, language: str = "en") -> float | None:
             continue
         value = _num(m.group("num"))
         if m.group("num2"):
-            value = max(value, _num(m.group("num2")))
+            value = _range_top(m.group("num"), value, _num(m.group("num2")))
         return round(value * _UNIT_MM[m.group("unit")], 1)
     if (
         re.search(
@@ -535,7 +543,7 @@ def parse_duration_days(text: str, today: date | None = None, language: str = "e
         unit = re.sub(r"s$", "", m.group("unit"))
         value = _num(m.group("num"))
         if m.group("num2"):
-            value = max(value, float(m.group("num2")))
+            value = _range_top(m.group("num"), value, float(m.group("num2")))
         return float(value * _UNIT_DAYS.get(unit, 30))
     if re.search(r"\b(a day or two|couple of days|un par de dias)\b", t):
         return 2.0

@@ -43,7 +43,15 @@ def test_spanish_findings(text, expected):
 
 @pytest.mark.parametrize(
     ("text", "days"),
-    [("desde hace 3 semanas", 21), ("hace dos meses", 60), ("lo tengo desde hace un año", 365)],
+    [
+        ("desde hace 3 semanas", 21),
+        ("hace dos meses", 60),
+        ("lo tengo desde hace un año", 365),
+        # a hedge word before the number is not the start of a range ("unos" alone means ~3)
+        ("unos 2 años", 730),
+        ("unas 2 semanas", 14),
+        ("2-3 semanas", 21),
+    ],
 )
 def test_spanish_durations(text, days):
     # when / then
@@ -56,7 +64,16 @@ def test_a_spanish_age_is_not_a_duration(text):
     assert "duration_days" not in findings(text)
 
 
-@pytest.mark.parametrize(("text", "mm"), [("5 mm", 5), ("mide 1 cm", 10), ("como un guisante", 8)])
+@pytest.mark.parametrize(
+    ("text", "mm"),
+    [
+        ("5 mm", 5),
+        ("mide 1 cm", 10),
+        ("como un guisante", 8),
+        ("unos 2 mm", 2),
+        ("unos 2-4 mm", 4),
+    ],
+)
 def test_spanish_sizes(text, mm):
     # when / then
     assert findings(text)["diameter_mm"] == mm

@@ -282,3 +282,18 @@ def test_a_spanish_question_about_causes_quotes_the_spanish_causes_section(spani
 
     answer = retriever_for(spanish, language="es").answer("¿qué causa el carcinoma basocelular?")
     assert "Causas: Se debe sobre todo a la luz UV" in answer.excerpt
+
+
+@pytest.mark.parametrize(("message", "expected"), [("ok thanks", "You're welcome."), ("hello", "Hello!")])
+def test_thanks_is_answered_you_are_welcome_not_hello(english, message, expected):
+    # given a finished interview
+    engine, state, _ = start(english)
+    tap_screen(engine, state)
+    for answer in ("2 years", "no", "no", "no", "4 mm", "no", "no"):
+        if state["finished"]:
+            break
+        engine.reply(state, answer)
+    # when
+    turn = engine.reply(state, message)
+    # then
+    assert turn.reply.startswith(expected)
