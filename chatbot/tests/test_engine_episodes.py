@@ -57,6 +57,12 @@ CURRENT = [
         "de llagas desde el antibiótico nuevo.",
     ),
     ("es", "Mi madre toma Sintrom y la herida de la pierna le sangra sin parar desde hace una hora aunque aprieto."),
+    # another person who only saw the signs on the writer ("me ha visto"): the writer's own
+    (
+        "es",
+        "Me duele la cabeza y tengo 39 de fiebre desde anoche. Mi novio me ha visto unas manchitas moradas "
+        "en las piernas y con el vaso no se van.",
+    ),
 ]
 
 
@@ -140,3 +146,19 @@ def test_heavy_bleeding_said_to_have_stopped_is_not_bleeding_that_will_not_stop(
 def test_a_childhood_or_young_adult_episode_told_in_its_own_sentence_raises_nothing(language, text):
     assert redflags.episode_parts(text, language)[1]
     assert flags(text, language) == []
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Me duele todo y tengo 39,3 de fiebre. Mi compañera de piso me ha visto unas manchitas rojo oscuro "
+        "en la tripa y con el vaso no desaparecen.",
+        "Me duele todo y tengo fiebre. Mi madre me nota la piel roja por todo el cuerpo desde ayer.",
+    ],
+)
+def test_another_person_who_saw_the_signs_on_the_writer_keeps_the_sentence_current(text):
+    # when
+    current, other = redflags.episode_parts(text, "es")
+    # then: "me ha visto" / "me nota" is the writer's own body, the net reads the whole story
+    assert other == [] and len(current) == 2
+    assert emergency_net.current_text(text, "es") == text
