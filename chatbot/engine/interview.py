@@ -9,7 +9,7 @@ from typing import Any
 
 from . import context, ruleset
 from .nlu import describe_days, normalise, parse_duration_days, parse_size_mm
-from .redflags import extract_features
+from .redflags import episode_parts, extract_features
 
 # ---------------------------------------------------------------- slots and their patterns
 
@@ -66,7 +66,10 @@ def extract_findings(text: str, today: date | None = None, language: str = "en")
         # Hedged mentions ("if it bleeds", "maybe bigger") leave the slot open to be asked.
         if p in ("pos", "neg"):
             found[slot] = _to_bool(p)
-    duration = parse_duration_days(t, today, language)
+    # How long and where are read from the sentences about now: "I had sepsis a few years back"
+    # is neither how long the spot has been there nor a spot on the back.
+    now = normalise(" ".join(episode_parts(text, language)[0]), language)
+    duration = parse_duration_days(now, today, language)
     if duration is not None:
         found["duration_days"] = duration
     size = parse_size_mm(t, language)
@@ -91,7 +94,7 @@ def extract_findings(text: str, today: date | None = None, language: str = "en")
         found["widespread"] = False
     if feats.get("spreading") in ("pos", "neg"):
         found["rash_spreading"] = feats["spreading"] == "pos"
-    sites = [site for site, pattern in rules.body_sites.items() if pattern.search(t)]
+    sites = [site for site, pattern in rules.body_sites.items() if pattern.search(now)]
     if sites:
         found["body_site"] = ", ".join(sites)
     # A lesion that bled is bleeding for the interview even when the red-flag layer saw more.

@@ -214,7 +214,17 @@ def _normalise_es(t: str) -> str:
         r"\1, ",
         t,
     )
-    return t
+    # "fiebre no", "ampollas no, pero pica": a sign followed by a clause-final "no" is denied;
+    # said as "no <sign>" so the ConText negation reads it ("manchas que no se van" is untouched:
+    # that "no" ends no clause).
+    return _POSTPOSED_NO.sub(r"no \1", t)
+
+
+_POSTPOSED_NO = re.compile(
+    r"\b(fiebre|calentura|temperatura|escalofrios|malestar|ampollas|llagas|heridas|sangrado|sangre|picor"
+    r"|picazon|dolor|costras?|pus|hinchazon|vomitos|medicamentos?|medicinas?|pastillas|anticoagulantes?)"
+    r" no\b(?=\s*(?:[.,;!?]|$))"
+)
 
 
 def split_clauses(text: str, language: str = "en") -> list[str]:

@@ -73,9 +73,13 @@ def episode_parts(text: str, language: str = "en") -> tuple[list[str], list[str]
         return sentences, []
     norm = [normalise(fold_text(s), language) for s in sentences]
     own = [bool(ep["self"].search(n)) for n in norm]
+    # "I'm writing about myself": then a sentence about the people a carer might write for (a
+    # husband, a son, "he"), with nothing of the writer's own in it, is their story, not the patient's.
+    writer_only = "writer_only" in ep and any(ep["writer_only"].search(n) for n in norm)
     current, other = [], []
     for i, (raw, n) in enumerate(zip(sentences, norm, strict=True)):
-        if _not_current(n, ep, rules, writer_elsewhere=any(own[:i] + own[i + 1 :])):
+        theirs = writer_only and not own[i] and bool(ep["third_person"].match(n.lstrip(" \t\"'¿¡-")))
+        if theirs or _not_current(n, ep, rules, writer_elsewhere=any(own[:i] + own[i + 1 :])):
             other.append(raw)
         else:
             current.append(raw)

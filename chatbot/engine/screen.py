@@ -293,6 +293,10 @@ def read_answer(
         return None
     if nlu.leads_with_bare_yes_no(t):
         return yn
+    # "No fever. I had sepsis years ago but nothing like that now": the asked sign itself is
+    # denied up front; what follows is history, read by the red-flag layer on its own.
+    if yn == "no" and any(features.get(f) == "neg" for f in q.typed_yes):
+        return "no"
     other = [slot for slot in findings if slot not in q.slots]
     others_positive = [f for f, p in features.items() if p == "pos" and f not in q.typed_yes]
     if len(t.split()) <= _SHORT_REPLY_WORDS and not other and not others_positive:

@@ -36,6 +36,38 @@ NOT_CURRENT = [
         "mancha nueva en el brazo.",
     ),
     ("es", "¿Qué tendría que hacer si algún día se me pelara la piel con fiebre? Ahora estoy bien."),
+    # a scene, a programme or a stranger first; a relative's story, then the writer's own
+    (
+        "en",
+        "There was a programme on telly about a man whose leg infection spread and he got sepsis. "
+        "I've got a tiny scratch on my hand that looks fine.",
+    ),
+    (
+        "en",
+        "In the hospice where my gran was, the lady in the next room had blisters all over her body. "
+        "I've just got a little blister on my heel from new shoes.",
+    ),
+    (
+        "en",
+        "The winter before last my whole body went red and I was shivering, they admitted me for a week. "
+        "My skin is fine now apart from a dry patch.",
+    ),
+    (
+        "en",
+        "My wife is on apixaban and a nosebleed of hers last week lasted an hour. I'm writing about myself "
+        "though: a mole on my back.",
+    ),
+    ("en", "What's the glass test for a rash and how do you do it?"),
+    (
+        "es",
+        "Vi en las noticias a un niño con meningitis y manchas moradas que no se iban con el vaso. Mi hija "
+        "tiene un granito en la frente y está perfectamente.",
+    ),
+    (
+        "es",
+        "Cuando estaba embarazada de mi primera me salieron ampollas por todo el cuerpo con fiebre, me "
+        "ingresaron y se curó. Ahora tengo un lunar en el brazo.",
+    ),
 ]
 
 # The same kinds of sentence, told as now: still emergencies.
@@ -57,6 +89,18 @@ CURRENT = [
         "de llagas desde el antibiótico nuevo.",
     ),
     ("es", "Mi madre toma Sintrom y la herida de la pierna le sangra sin parar desde hace una hora aunque aprieto."),
+    # a carer with no "I'm writing about myself": the husband's bleeding is the emergency
+    ("en", "My husband is on warfarin and his cut won't stop bleeding after 30 minutes of pressure. I'm so worried."),
+    # a knowledge question beside a report about the patient now
+    (
+        "en",
+        "What does a meningitis rash look like? My daughter has a fever and purple spots that don't fade with a glass.",
+    ),
+    ("en", "how do you do the glass test, my son has spots that dont fade and a temp of 39"),
+    (
+        "es",
+        "¿Cómo se hace la prueba del vaso? Mi hijo tiene fiebre y unas manchas moradas que no se van al apretar.",
+    ),
     # another person who only saw the signs on the writer ("me ha visto"): the writer's own
     (
         "es",

@@ -190,3 +190,19 @@ def test_no_is_not_an_answer_to_how_long(knowledge):
     assert "duration_days" not in state["slots"]
     assert state["slots"]["bleeding"] is False
     assert state["pending"] == "duration_days"
+
+
+@pytest.mark.parametrize(
+    ("text", "site"),
+    [
+        ("a mole on my back", "back"),
+        ("back", "back"),
+        ("lower back and shoulders", "back"),
+        ("it came back after they froze it", None),
+        ("I had one removed a few years back", None),
+    ],
+)
+def test_back_is_a_site_only_where_it_names_the_body(text, site):
+    from chatbot.engine.interview import extract_findings
+
+    assert extract_findings(text).get("body_site") == site

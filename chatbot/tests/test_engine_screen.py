@@ -176,6 +176,8 @@ def test_spanish_taps_are_understood(tap, answer):
         ("I have a rash", None),
         ("does a biopsy hurt?", None),
         ("about 3 months", None),
+        # the asked sign denied up front, then history: a "no" to this question
+        ("No fever. I had sepsis a few years back from cellulitis but nothing like that now.", "no"),
     ],
 )
 def test_typed_replies_to_the_fever_question(text, answer):
@@ -183,6 +185,28 @@ def test_typed_replies_to_the_fever_question(text, answer):
     from chatbot.engine.interview import extract_findings
 
     assert screen.read_answer(text, q, extract_findings(text, TODAY), redflags.extract_features(text)) == answer
+
+
+@pytest.mark.parametrize(
+    "text", ["Not now - I had a red streak up my leg in 2020 but that was treated.", "not any more"]
+)
+def test_not_now_answers_a_screen_question_no(knowledge, text):
+    # given the screen at its spreading-redness question
+    engine, state, _ = start(knowledge)
+    while state["screen"]["pending"] != "spreading":
+        engine.reply(state, "no")
+    # when
+    turn = engine.reply(state, text)
+    # then: answered, the next question is asked, nothing raised
+    assert state["screen"]["answers"]["spreading"] == "no"
+    assert turn.question == "new_medicine" and turn.urgency != "emergency"
+
+
+def test_a_past_episode_told_in_a_screen_answer_is_no_duration_or_site_of_the_spot(knowledge):
+    engine, state, _ = start(knowledge)
+    engine.reply(state, "No fever. I had sepsis a few years back from cellulitis but nothing like that now.")
+    assert state["screen"]["answers"]["fever"] == "no"
+    assert "duration_days" not in state["slots"] and "body_site" not in state["slots"]
 
 
 def test_a_red_flag_typed_mid_screen_is_still_caught(knowledge):

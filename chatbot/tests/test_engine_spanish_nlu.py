@@ -30,6 +30,9 @@ def flags(text: str) -> list[str]:
         ("me pica un poco", {"sensation": True}),
         ("tengo fiebre y escalofríos", {"fever_unwell": True}),
         ("no tengo fiebre", {"fever_unwell": False}),
+        # a clause-final "no" after the sign denies it; "no muy alta" does not
+        ("No, fiebre no.", {"fever_unwell": False}),
+        ("tengo fiebre no muy alta", {"fever_unwell": True}),
         ("la piel de alrededor está roja e hinchada", {"inflammation": True}),
         ("me hicieron un trasplante de riñón", {"immunosuppressed": True}),
     ],
