@@ -168,7 +168,7 @@ class Analysis:
         """How many current, affirmed mentions a label has (not denied, hedged or past)."""
         return sum(hit_polarity(mods) == "pos" for mods in self.modifiers(label))
 
-    def polarity(self, label: str, *, past_counts: bool = False) -> Polarity | None:
+    def polarity(self, label: str, *, past_counts: bool = False, others_count: bool = True) -> Polarity | None:
         """'pos' if any current hit is affirmed, else 'unc' if any is hedged, else 'neg'.
 
         A past or resolved mention ("it used to bleed", "I had SJS years ago, all fine now") is
@@ -177,6 +177,8 @@ class Analysis:
         """
         best: Polarity | None = None
         for mods in self.modifiers(label):
+            if not others_count and "family" in mods:
+                continue
             p = hit_polarity(mods, past_counts=past_counts)
             if p is not None and (best is None or _RANK[p] > _RANK[best]):
                 best = p

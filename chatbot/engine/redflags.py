@@ -76,14 +76,34 @@ def episode_parts(text: str, language: str = "en") -> tuple[list[str], list[str]
     # "I'm writing about myself": then a sentence about the people a carer might write for (a
     # husband, a son, "he"), with nothing of the writer's own in it, is their story, not the patient's.
     writer_only = "writer_only" in ep and any(ep["writer_only"].search(n) for n in norm)
+    # "That was 2012", "I've been fine ever since", "De eso hace seis años": the sentence before
+    # is a past episode when it says nothing about now.
+    closed = {
+        i - 1
+        for i, n in enumerate(norm)
+        if i > 0 and "closes_previous" in ep and ep["closes_previous"].search(n.lstrip(" \t\"'¿¡-"))
+    }
+    # A question followed by "my daughter has this" is the daughter's report, asked first.
+    asked_about = {
+        i for i in range(len(norm)) if "refers_back" in ep and any(ep["refers_back"].search(n) for n in norm[i + 1 :])
+    }
     current, other = [], []
     for i, (raw, n) in enumerate(zip(sentences, norm, strict=True)):
+        if i in asked_about and ep["hypothetical"].search(n):
+            current.append(raw)
+            continue
         theirs = writer_only and not own[i] and bool(ep["third_person"].match(n.lstrip(" \t\"'¿¡-")))
-        if theirs or _not_current(n, ep, rules, writer_elsewhere=any(own[:i] + own[i + 1 :])):
+        # ... unless it says now ("today", "still"); "for half an hour" is how long, not when.
+        now = ep["now"].search(ep["over"].sub(" ", n))
+        dated = i in closed and not (now and not _DURATION_ONLY.fullmatch(now.group(0)))
+        if theirs or dated or _not_current(n, ep, rules, writer_elsewhere=any(own[:i] + own[i + 1 :])):
             other.append(raw)
         else:
             current.append(raw)
     return current, other
+
+
+_DURATION_ONLY = re.compile(r"(an|one|\d+|a few|a couple of|few|two|three) (hours?|horas?)|\w+ hours?")
 
 
 def _not_current(n: str, ep: dict[str, re.Pattern[str]], rules: ruleset.RuleSet, writer_elsewhere: bool) -> bool:
@@ -117,7 +137,7 @@ def _features(t: str, rules: ruleset.RuleSet) -> dict[str, Polarity]:
     analysis = context.analyse(t, rules.language)
     found: dict[str, Polarity] = {}
     for feature in rules.features.values():
-        p = analysis.polarity(context.feature_label(feature.id))
+        p = analysis.polarity(context.feature_label(feature.id), others_count=feature.others_count)
         if p is None:
             continue
         # A helper row ("bleeding that will not stop") only sets the features it implies.

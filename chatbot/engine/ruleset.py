@@ -28,6 +28,9 @@ class Feature:
     pattern: re.Pattern[str]
     scope: str
     implies: tuple[str, ...]
+    # False: another person's mention is an exposure, never the patient's sign ("my partner gets
+    # cold sores"), whereas a carer's "my son has a rash" is the patient's.
+    others_count: bool = True
 
 
 @dataclass(frozen=True)
@@ -137,6 +140,7 @@ def load(language: str = DEFAULT_LANGUAGE) -> RuleSet:
             rx(_expand(row["patterns"], shared)),
             row.get("scope", "clause"),
             tuple(row.get("implies", ())),
+            bool(row.get("others_count", True)),
         )
         for row in raw["features"]
     }

@@ -40,7 +40,8 @@ DATA = ROOT / "tests" / "data"
 # recorded (2026-12d, b13-b16: recorded in issue 15; 2026-12e-dev, d17: development rows written
 # with the fixes for 12d's false alarms, never a first-sight batch; 2026-12f, b17-b18: scored on
 # first sight 2026-12-02, docs/chatbot-evaluation.md; 2026-12g and 2026-12h, b19-b22: scored on
-# first sight 2026-12-02, the same file; 2026-12i, b23-b24: scored on first sight 2026-12-03).
+# first sight 2026-12-02, the same file; 2026-12i and 2026-12j, b23-b26: scored on first sight
+# 2026-12-03).
 MESSAGES = [
     DATA / f"chat_eval{s}.jsonl"
     for s in (
@@ -54,9 +55,10 @@ MESSAGES = [
         "_2026-12g",
         "_2026-12h",
         "_2026-12i",
+        "_2026-12j",
     )
 ]
-CONVERSATIONS = [DATA / f"chat_conversations_2026-12{s}.jsonl" for s in ("", "b", "c", "d", "f", "g", "h", "i")]
+CONVERSATIONS = [DATA / f"chat_conversations_2026-12{s}.jsonl" for s in ("", "b", "c", "d", "f", "g", "h", "i", "j")]
 SEED = 15
 MIN_DF = 3
 # The family net keeps only its FAMILY_TOP heaviest weights per family (a small file).

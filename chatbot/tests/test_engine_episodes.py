@@ -206,3 +206,65 @@ def test_another_person_who_saw_the_signs_on_the_writer_keeps_the_sentence_curre
     # then: "me ha visto" / "me nota" is the writer's own body, the net reads the whole story
     assert other == [] and len(current) == 2
     assert emergency_net.current_text(text, "es") == text
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        # dated by the next sentence
+        (
+            "en",
+            "On a trip to Peru I got a cut on my shin that went red up to the knee with a fever and I was "
+            "admitted. That was 2014. Now I'd like a freckle on my arm checked.",
+        ),
+        (
+            "en",
+            "My skin peeled off in sheets after an antibiotic and I had mouth ulcers. I've been fine ever since. "
+            "These days I only get a bit of dandruff.",
+        ),
+        (
+            "es",
+            "Se me llenó la piel de ampollas con fiebre después de un antibiótico y me ingresaron. De eso hace "
+            "diez años. Ahora tengo un lunar en la espalda que quiero enseñar.",
+        ),
+    ],
+)
+def test_a_past_episode_dated_in_the_next_sentence_raises_nothing(language, text):
+    current, other = redflags.episode_parts(text, language)
+    assert other and current and text.startswith(other[0])
+    assert flags(text, language) == []
+
+
+def test_a_dated_sentence_that_also_says_now_stays_current():
+    text = "My leg has been red, hot and spreading since this morning and I have a fever. I've been fine since the op."
+    assert flags(text) == ["spreading_infection"]
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        (
+            "en",
+            "what does a rash that doesn't go away under a glass look like? my son has this and a temperature of 39",
+        ),
+        ("es", "¿Qué aspecto tienen las manchas que no se van con el vaso? Mi hija tiene eso y 39 de fiebre."),
+    ],
+)
+def test_a_question_a_later_sentence_refers_back_to_stays_the_patients_report(knowledge, language, text):
+    _, other = redflags.episode_parts(text, language)
+    assert other == []
+    turn = first_reply(knowledge, text, language)
+    assert turn.urgency == "emergency" and turn.red_flags == ["non_blanching_rash_fever"]
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "codes"),
+    [
+        ("en", "I have eczema on my hands and my partner gets cold sores.", []),
+        ("es", "Tengo eccema en las manos y mi novio tiene herpes en el labio ahora.", []),
+        # a carer's child is the patient: the same signs are an emergency
+        ("en", "My son has eczema and now cold sores all over it, with a fever.", ["eczema_herpeticum"]),
+    ],
+)
+def test_another_persons_cold_sore_is_an_exposure_not_the_patients_sign(language, text, codes):
+    assert flags(text, language) == codes
