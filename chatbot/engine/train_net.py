@@ -42,6 +42,9 @@ DATA = ROOT / "tests" / "data"
 # first sight 2026-12-02, docs/chatbot-evaluation.md; 2026-12g and 2026-12h, b19-b22: scored on
 # first sight 2026-12-02, the same file; 2026-12i and 2026-12j, b23-b26: scored on first sight
 # 2026-12-03).
+# The shipped emergency_net.json was trained up to 2026-12i (63751cf): retrained with 12j too, the
+# English band fell to 0.442 and sent the held-out story "it has been bleeding and grew in 3 weeks"
+# to level 1, so that net was not kept (docs/chatbot-evaluation.md); --check reports DIFFERS.
 MESSAGES = [
     DATA / f"chat_eval{s}.jsonl"
     for s in (
