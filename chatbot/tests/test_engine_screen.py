@@ -314,3 +314,32 @@ def test_a_conversation_saved_before_the_screen_existed_gets_it_next_without_mix
     # and the next tap answers the screen only
     turn = engine.reply(state, "no")
     assert turn.question == "blistering" and state["slots"]["fever_unwell"] is False
+
+
+@pytest.mark.parametrize(
+    ("language", "answer"),
+    [
+        (
+            "es",
+            "ahora no. cuando estaba embarazada de mi hija, hace 5 años, tuve manchas moradas con fiebre y me "
+            "ingresaron, pero se curó y no ha vuelto",
+        ),
+        (
+            "en",
+            "not now. when I was pregnant with my son I had purple spots that didn't fade and a fever, they "
+            "admitted me, and it never came back",
+        ),
+    ],
+)
+def test_a_past_episode_told_while_answering_the_glass_question_is_no_emergency(knowledge, language, answer):
+    # given the screen at its glass-test question
+    engine = Engine(knowledge, context={}, today=TODAY, language=language)
+    state = engine.new_state()
+    engine.opening_turn(state)
+    while state["screen"]["pending"] != "glass_test":
+        engine.reply(state, "no")
+    # when
+    turn = engine.reply(state, answer)
+    # then: "not now" answers it, and the episode that "never came back" raises nothing
+    assert state["screen"]["answers"]["glass_test"] == "no"
+    assert turn.urgency != "emergency" and turn.red_flags == []
