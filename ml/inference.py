@@ -154,9 +154,6 @@ def blend_probabilities(main: np.ndarray, second: np.ndarray, blend: float) -> n
     return e / e.sum(axis=-1, keepdims=True)
 
 
-Array = np.ndarray
-
-
 def mean_of_views(first: np.ndarray, mirrored: np.ndarray) -> np.ndarray:
     """Test-time augmentation by two invokes: the mean of both views' logits (what the in-graph
     TTA of earlier versions computed), i.e. the renormalised geometric mean of their probabilities."""
@@ -329,8 +326,10 @@ class Classifier:
             return ("dermoscopic" if context["dermoscope"] else "clinical"), p
         return ("dermoscopic" if p >= self.kind_cut else "clinical"), p
 
-    def _main_view(self, x: np.ndarray, heatmap: bool = False) -> tuple[np.ndarray, Array | None, Array | None]:
-        """Probabilities, CAM (if asked) and pooled features of the main network for one input."""
+    def _main_view(
+        self, x: np.ndarray, heatmap: bool = False
+    ) -> tuple[np.ndarray, np.ndarray | None, np.ndarray | None]:
+        """(probabilities, CAM if asked, pooled features) of the main network for one input."""
         with self._lock:
             self._interp.set_tensor(self._in_index, x[None])
             self._interp.invoke()
@@ -371,11 +370,7 @@ class Classifier:
         """Pooled backbone features of ``image`` (None for a model without that output)."""
         if self._feat_index is None:
             return None
-        x = preprocess(image, self.input_size)
-        with self._lock:
-            self._interp.set_tensor(self._in_index, x[None])
-            self._interp.invoke()
-            return self._interp.get_tensor(self._feat_index)[0].copy()
+        return self._main_view(preprocess(image, self.input_size))[2]
 
     def predict(self, image: Image.Image, *, heatmap: bool = False, context: dict | None = None) -> InferenceResult:
         t0 = time.perf_counter()

@@ -56,6 +56,10 @@ def extract_features(text: str, language: str = "en") -> dict[str, Polarity]:
 _SENTENCE_END = re.compile(r"(?<=[.!?…])\s+|\n+")
 
 
+# Quotes, dashes and opening marks before a sentence's first word.
+_LEAD = " \t\"'¿¡-"
+
+
 def episode_parts(text: str, language: str = "en") -> tuple[list[str], list[str]]:
     """The message's sentences split into (current, not current), each as written.
 
@@ -81,7 +85,7 @@ def episode_parts(text: str, language: str = "en") -> tuple[list[str], list[str]
     closed = {
         i - 1
         for i, n in enumerate(norm)
-        if i > 0 and "closes_previous" in ep and ep["closes_previous"].search(n.lstrip(" \t\"'¿¡-"))
+        if i > 0 and "closes_previous" in ep and ep["closes_previous"].search(n.lstrip(_LEAD))
     }
     # A question followed by "my daughter has this" is the daughter's report, asked first.
     asked_about = {
@@ -92,7 +96,7 @@ def episode_parts(text: str, language: str = "en") -> tuple[list[str], list[str]
         if i in asked_about and ep["hypothetical"].search(n):
             current.append(raw)
             continue
-        theirs = writer_only and not own[i] and bool(ep["third_person"].match(n.lstrip(" \t\"'¿¡-")))
+        theirs = writer_only and not own[i] and bool(ep["third_person"].match(n.lstrip(_LEAD)))
         # ... unless it says now ("today", "still"); "for half an hour" is how long, not when.
         now = ep["now"].search(ep["over"].sub(" ", n))
         dated = i in closed and not (now and not _DURATION_ONLY.fullmatch(now.group(0)))
@@ -103,7 +107,8 @@ def episode_parts(text: str, language: str = "en") -> tuple[list[str], list[str]
     return current, other
 
 
-_DURATION_ONLY = re.compile(r"(an|one|\d+|a few|a couple of|few|two|three) (hours?|horas?)|\w+ hours?")
+# A "now" match that is only a length of time ("half an hour", "unas horas").
+_DURATION_ONLY = re.compile(r"(\w+ )+(hours?|horas?)")
 
 
 def _not_current(n: str, ep: dict[str, re.Pattern[str]], rules: ruleset.RuleSet, writer_elsewhere: bool) -> bool:
@@ -115,7 +120,7 @@ def _not_current(n: str, ep: dict[str, re.Pattern[str]], rules: ruleset.RuleSet,
     if not now and (ep["remote_past"].search(n) or (over and ep["past"].search(n))):
         return True
     # Another person's story, then the writer's own concern in another sentence.
-    return bool(ep["other_subject"].match(n.lstrip(" \t\"'¿¡-")) and writer_elsewhere and not ep["self"].search(n))
+    return bool(ep["other_subject"].match(n.lstrip(_LEAD)) and writer_elsewhere and not ep["self"].search(n))
 
 
 def _message_features(text: str, language: str) -> dict[str, Polarity]:
