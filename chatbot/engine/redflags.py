@@ -88,12 +88,11 @@ def episode_parts(text: str, language: str = "en") -> tuple[list[str], list[str]
         if i > 0 and "closes_previous" in ep and ep["closes_previous"].search(n.lstrip(_LEAD))
     }
     # A question followed by "my daughter has this" is the daughter's report, asked first.
-    asked_about = {
-        i for i in range(len(norm)) if "refers_back" in ep and any(ep["refers_back"].search(n) for n in norm[i + 1 :])
-    }
+    refers = [i for i, n in enumerate(norm) if "refers_back" in ep and ep["refers_back"].search(n)]
+    last_reference = refers[-1] if refers else -1
     current, other = [], []
     for i, (raw, n) in enumerate(zip(sentences, norm, strict=True)):
-        if i in asked_about and ep["hypothetical"].search(n):
+        if i < last_reference and ep["hypothetical"].search(n):
             current.append(raw)
             continue
         theirs = writer_only and not own[i] and bool(ep["third_person"].match(n.lstrip(_LEAD)))
