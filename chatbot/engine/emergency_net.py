@@ -33,8 +33,6 @@ The bands are chosen per language by train_net from the cross-validated scores, 
 from __future__ import annotations
 
 import json
-import math
-import re
 from collections import Counter
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -42,7 +40,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Literal
 
-from . import context, nlu, redflags, ruleset
+from . import context, ngrams, nlu, redflags, ruleset
 from .textnorm import fold_text
 
 # Not in rules/: every JSON file there is a language's rules table (ruleset.languages).
@@ -50,8 +48,6 @@ WEIGHTS = Path(__file__).resolve().parent / "emergency_net.json"
 Band = Literal["emergency", "screen", "none"]
 # The three feature blocks; each is L2-normalised on its own, then weighted (BLOCK_WEIGHT).
 BLOCKS: tuple[str, ...] = ("c", "w", "x")
-CHAR_NGRAMS = (3, 5)
-WORD_NGRAMS = (1, 2)
 
 # The screen questions that check each red-flag family (screen.QUESTIONS ids), asked first when
 # the score falls in the middle band. Erythroderma and eczema herpeticum have no question of
@@ -114,9 +110,6 @@ def answered_by_rules(family: str, features: Mapping[str, str]) -> bool:
     return features.get(answer) == "pos" and not any(features.get(u) == "pos" for u in undo)
 
 
-_WORD = re.compile(r"[a-z0-9]+(?:'[a-z]+)?")
-
-
 @dataclass(frozen=True)
 class Assessment:
     """The net's reading of one message."""
@@ -128,21 +121,10 @@ class Assessment:
 
 def tokens(text: str, language: str) -> dict[str, Counter[str]]:
     """The message's features per block: char n-grams (c), word n-grams (w), context (x)."""
-    t = nlu.normalise(fold_text(text or ""), language)
-    words = _WORD.findall(t)
-    chars: Counter[str] = Counter()
-    lo, hi = CHAR_NGRAMS
-    for w in words:
-        padded = f" {w} "
-        for n in range(lo, hi + 1):
-            for i in range(len(padded) - n + 1):
-                chars[padded[i : i + n]] += 1
-    grams: Counter[str] = Counter()
-    for n in range(WORD_NGRAMS[0], WORD_NGRAMS[1] + 1):
-        for i in range(len(words) - n + 1):
-            grams[" ".join(words[i : i + n])] += 1
+    words = ngrams.words(nlu.normalise(fold_text(text or ""), language))
+    grams = ngrams.word_grams(words)
     grams[f"lang={language}"] += 1
-    return {"c": chars, "w": grams, "x": context_tokens(text, language)}
+    return {"c": ngrams.char_grams(words), "w": grams, "x": context_tokens(text, language)}
 
 
 def context_tokens(text: str, language: str) -> Counter[str]:
@@ -195,18 +177,10 @@ class Net:
 
     def vector(self, feats: Mapping[str, Counter[str]]) -> dict[str, dict[int, float]]:
         """Sparse TF-IDF per block (sublinear tf, L2-normalised, times the block weight)."""
-        out: dict[str, dict[int, float]] = {}
-        for b in BLOCKS:
-            index, idf = self.index[b], self.idf[b]
-            v = {index[tok]: (1.0 + math.log(n)) * idf[index[tok]] for tok, n in feats[b].items() if tok in index}
-            norm = math.sqrt(sum(x * x for x in v.values()))
-            scale = self.block_weight[b] / norm if norm else 0.0
-            out[b] = {i: x * scale for i, x in v.items()}
-        return out
+        return ngrams.tfidf(feats, self.index, self.idf, self.block_weight)
 
     def score_vector(self, vec: Mapping[str, Mapping[int, float]]) -> float:
-        z = self.intercept + sum(self.coef[b][i] * x for b in BLOCKS for i, x in vec[b].items())
-        return 1.0 / (1.0 + math.exp(-max(min(z, 40.0), -40.0)))
+        return ngrams.logistic(self.intercept + sum(self.coef[b][i] * x for b in BLOCKS for i, x in vec[b].items()))
 
     def family_of(self, vec: Mapping[str, Mapping[int, float]]) -> str:
         z = list(self.family_intercept)

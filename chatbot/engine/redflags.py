@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
-from . import context, ruleset
+from . import context, ruleset, sentence_gate
 from .nlu import Polarity, normalise
 from .textnorm import fold_text
 
@@ -70,12 +71,41 @@ def episode_parts(text: str, language: str = "en") -> tuple[list[str], list[str]
     for ages from tiny cuts") when the writer then turns to their own concern ("I've got ...",
     "yo no"). A carer writing only about the person they care for keeps every sentence.
     """
+    current, other = _gated_parts(text, language)
+    return list(current), list(other)
+
+
+@lru_cache(maxsize=4096)
+def _gated_parts(text: str, language: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    sentences, norm, now = rule_parts(text, language)
+    moved = sentence_gate.not_current(norm, gate_candidates(norm, now, language), language)
+    current = tuple(s for i, s in enumerate(sentences) if now[i] and i not in moved)
+    other = tuple(s for i, s in enumerate(sentences) if not now[i] or i in moved)
+    return current, other
+
+
+def gate_candidates(norm: Sequence[str], now: Sequence[bool], language: str) -> dict[int, dict[str, Polarity]]:
+    """The sentences the gate reads: kept as current by the rules, telling a red-flag sign
+    (index -> the sentence's red-flag features)."""
+    rules = ruleset.load(language)
+    out: dict[int, dict[str, Polarity]] = {}
+    for i, n in enumerate(norm):
+        if now[i]:
+            f = _features(n, rules)
+            if any(v == "pos" for k, v in f.items() if k != "glass_or_press"):
+                out[i] = f
+    return out
+
+
+@lru_cache(maxsize=4096)
+def rule_parts(text: str, language: str = "en") -> tuple[tuple[str, ...], tuple[str, ...], tuple[bool, ...]]:
+    """The sentences as written, normalised, and whether the rules table reads each as current."""
     rules = ruleset.load(language)
     ep = rules.episodes
     sentences = [s for s in _SENTENCE_END.split(text) if s and s.strip()]
-    if ep is None or len(sentences) == 0:
-        return sentences, []
     norm = [normalise(fold_text(s), language) for s in sentences]
+    if ep is None or len(sentences) == 0:
+        return tuple(sentences), tuple(norm), tuple(True for _ in sentences)
     own = [bool(ep["self"].search(n)) for n in norm]
     # "I'm writing about myself": then a sentence about the people a carer might write for (a
     # husband, a son, "he"), with nothing of the writer's own in it, is their story, not the patient's.
@@ -90,20 +120,18 @@ def episode_parts(text: str, language: str = "en") -> tuple[list[str], list[str]
     # A question followed by "my daughter has this" is the daughter's report, asked first.
     refers = [i for i, n in enumerate(norm) if "refers_back" in ep and ep["refers_back"].search(n)]
     last_reference = refers[-1] if refers else -1
-    current, other = [], []
-    for i, (raw, n) in enumerate(zip(sentences, norm, strict=True)):
+    is_current: list[bool] = []
+    for i, n in enumerate(norm):
         if i < last_reference and ep["hypothetical"].search(n):
-            current.append(raw)
+            is_current.append(True)
             continue
         theirs = writer_only and not own[i] and bool(ep["third_person"].match(n.lstrip(_LEAD)))
         # ... unless it says now ("today", "still"); "for half an hour" is how long, not when.
         now = ep["now"].search(ep["over"].sub(" ", n))
         dated = i in closed and not (now and not _DURATION_ONLY.fullmatch(now.group(0)))
-        if theirs or dated or _not_current(n, ep, rules, writer_elsewhere=any(own[:i] + own[i + 1 :])):
-            other.append(raw)
-        else:
-            current.append(raw)
-    return current, other
+        elsewhere = any(own[:i] + own[i + 1 :])
+        is_current.append(not (theirs or dated or _not_current(n, ep, rules, writer_elsewhere=elsewhere)))
+    return tuple(sentences), tuple(norm), tuple(is_current)
 
 
 # A "now" match that is only a length of time ("half an hour", "unas horas").
