@@ -159,6 +159,9 @@ class Engine:
                         screen.say(q, "if_still_unsure", self.reply_language) if final else self._t("no_problem")
                     )
                 new_flags += [c for c in self._apply_screen(state) if c not in new_flags]
+        # A sign told in words answers its screen question before it is asked.
+        if features and not state["finished"] and screen.note_told(scr, features):
+            new_flags += [c for c in self._apply_screen(state) if c not in new_flags]
 
         pending = state.get("pending")
         # A yes / no that answers something other than the screen question is still an answer.
@@ -278,6 +281,7 @@ class Engine:
         if band == "emergency" and (
             emergency_net.answered_by_rules(net.family, state["features"])
             or emergency_net.sign_only_elsewhere(net.family, text, self.language)
+            or emergency_net.sign_not_current(net.family, text, self.language, net.score)
         ):
             band = "screen"
         if band == "emergency":
@@ -366,7 +370,9 @@ class Engine:
                 answered = True
                 if len(q.slots) == 1:
                     slots[slot] = True
-        if not answered and not found:
+        # Telling something else instead counts as a miss too: the question is asked again once,
+        # then left open, rather than after every other detail the patient gives.
+        if not answered:
             count = state["reasks"].get(pending, 0) + 1
             state["reasks"][pending] = count
             if count > MAX_REASKS:
@@ -486,7 +492,14 @@ class Engine:
         if state["red_flags"]:
             return self._emergency_text(state["red_flags"], restate=True)
         if not state["finished"] and state.get("announced") is None:
-            body = self._t("restate_pending", number=self.emergency_number)
+            if not state["screen"]["done"] or not state["asked"]:
+                # The safety screen first: no advice before the emergency signs are checked.
+                body = self._t("restate_pending", number=self.emergency_number)
+                return body + "\n\n" + self._continue_question(state)
+            # Asked mid-interview: what the answers so far mean, said as provisional (it can
+            # only rise with the questions left), then the open question again.
+            self._report(state, self._judge(state))
+            body = self._t("restate_so_far", advice=self._advice_line(state), number=self.emergency_number)
             return body + "\n\n" + self._continue_question(state)
         self._report(state, self._judge(state))
         lines = [
@@ -698,6 +711,9 @@ _WHAT_TO_DO = re.compile(
     r"|que (hago|debo hacer|tengo que hacer|hago ahora|me recomienda|me aconseja)( ahora)?"
     r"|y ahora que|ahora que|que significa (eso|esto)|que pasa ahora"
     r"|(tengo|debo) que ir al medico|(debo|tengo que) ver a un medico"
+    r"|(do|should|shall) i (need to )?(book|make|get) (an|a) (appointment|appt|app)"
+    r"|(do|will) i need (an|a) (appointment|appt|doctor|gp)"
+    r"|(tengo|debo|hay) que (pedir|coger|sacar) (una )?cita|(necesito|debo pedir) (una )?cita"
     r")\W*$",
     re.IGNORECASE,
 )

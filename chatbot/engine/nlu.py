@@ -645,7 +645,9 @@ _QUESTION_START = re.compile(
 _GREETING = re.compile(
     r"^(hi+|hello+|hey+|hiya|howdy|good (morning|afternoon|evening)|greetings|yo|thanks"
     r"|thank you|thank u|thx|ta|cheers|ok thanks|okay thanks|bye|goodbye"
-    r"|hola|buenas( tardes| noches)?|buenos dias|gracias|muchas gracias|adios|hasta luego)\b"
+    r"|hola|buenas( tardes| noches)?|buenos dias|gracias|muchas gracias|adios|hasta luego"
+    r"|(ok|okay|great|cool|perfect|brilliant|lovely|vale|bueno|genial|perfecto|estupendo),? "
+    r"(thanks|thank you|cheers|ta|gracias|muchas gracias|mil gracias))\b"
 )
 # English and Spanish: a question that also describes the patient ("tengo fiebre, ¿es grave?")
 # is read for red flags in either language.

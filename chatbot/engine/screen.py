@@ -42,6 +42,12 @@ class ScreenQuestion:
     # Red-flag features (redflags.FEATURES) that, stated positively in a typed reply to this
     # question, count as "yes". Only combiners: a misread here can never raise a flag alone.
     typed_yes: tuple[str, ...] = ()
+    # A typed reply whose red-flag features answer "no" (spots that faded under the glass, a
+    # bleed that stopped), unless a feature of typed_no_unless says otherwise in the same reply.
+    typed_no: tuple[str, ...] = ()
+    typed_no_unless: tuple[str, ...] = ()
+    # The signs whose typed denial ("no sangra", "no rash", "nothing peeling") answers "no".
+    denied_by: tuple[str, ...] = ()
     source: str = ""
 
 
@@ -81,6 +87,7 @@ QUESTIONS: tuple[ScreenQuestion, ...] = (
         ),
         short="blistering or peeling skin, or mouth, eye or genital sores",
         form_label="Blistering or peeling skin over a large area, or sores in the mouth, eyes or genitals",
+        denied_by=("blisters", "peeling", "skin_off", "mucosal"),
         source="TRIAGE.md: widespread blistering or peeling skin, mouth/eye/genital sores (SJS/TEN)",
     ),
     ScreenQuestion(
@@ -97,6 +104,9 @@ QUESTIONS: tuple[ScreenQuestion, ...] = (
         ),
         short="a rash that does not fade under a pressed glass",
         form_label="A rash that does not fade when a glass is pressed on it",
+        typed_no=("press_faded",),
+        typed_no_unless=("press_fade_fail", "press_persist", "non_blanching"),
+        denied_by=("non_blanching", "rash"),
         source="TRIAGE.md: a rash that does not fade under a pressed glass (petechiae or purpura); "
         "the glass test alone warrants emergency care (meningococcal disease can show the rash "
         "before the fever)",
@@ -116,6 +126,7 @@ QUESTIONS: tuple[ScreenQuestion, ...] = (
         short="fast-spreading hot, painful redness or a red line from a wound",
         form_label="Redness spreading fast that is hot and painful, or a red line spreading from a wound",
         slots=("widespread",),
+        denied_by=("spreading", "red_skin", "hot_painful"),
         source="TRIAGE.md: rapidly spreading, hot, painful redness with fever (cellulitis)",
     ),
     ScreenQuestion(
@@ -150,6 +161,9 @@ QUESTIONS: tuple[ScreenQuestion, ...] = (
         ),
         short="bleeding that will not stop, or bleeding on blood thinners",
         form_label="Bleeding that will not stop after 10 minutes of firm pressure, or bleeding while on blood thinners",
+        typed_no=("bleeding_stopped",),
+        typed_no_unless=("heavy_bleeding", "bleed_no_stop", "bleeding_now", "anticoagulant"),
+        denied_by=("bleeding", "heavy_bleeding", "bleeding_now", "bleed_no_stop"),
         source="TRIAGE.md: a lesion bleeding heavily that will not stop",
     ),
 )
@@ -263,6 +277,11 @@ def choices(language: str = "en") -> list[dict[str, str]]:
     return [{"value": c["value"], "label": labels.get(c["value"], c["label"])} for c in CHOICES]
 
 
+_LEADING_GREETING = re.compile(
+    r"^(hi+|hello+|hey+|hiya|good (morning|afternoon|evening)|hola|buen[oa]s( dias| tardes| noches)?)\b[\s,.!;:-]*"
+)
+
+
 def _clean(text: str) -> str:
     t = nlu.normalise(fold_text(text))
     return re.sub(r"[\s.!,;:?]+$", "", re.sub(r"^[\s.!,;:]+", "", t)).strip()
@@ -282,12 +301,18 @@ def read_answer(
     reply; a reply that says more than yes / no (and does not lead with it) is not taken as an
     answer, so "I have a rash" is never a "yes" to "do you have a fever?".
     """
-    t = _clean(text)
+    # "hola, no", "hi - nope": a greeting before the answer does not hide it.
+    t = _LEADING_GREETING.sub("", _clean(text)) or _clean(text)
     if t in TAPS:
         return TAPS[t]
     if any(features.get(f) == "pos" for f in q.typed_yes):
         return "yes"
     yn = nlu.yes_no(t)
+    # "they go white when i press", "it stopped after a couple of minutes"
+    if any(features.get(f) == "pos" for f in q.typed_no) and not any(
+        features.get(f) == "pos" for f in (*q.typed_yes, *q.typed_no_unless)
+    ):
+        return "no"
     # "Does a biopsy hurt?" opens like "does" (yes) but asks something: it is no answer.
     if yn is None or nlu.starts_as_question(t):
         return None
@@ -295,7 +320,7 @@ def read_answer(
         return yn
     # "No fever. I had sepsis years ago but nothing like that now": the asked sign itself is
     # denied up front; what follows is history, read by the red-flag layer on its own.
-    if yn == "no" and any(features.get(f) == "neg" for f in q.typed_yes):
+    if yn == "no" and _denied(q, features):
         return "no"
     other = [slot for slot in findings if slot not in q.slots]
     others_positive = [f for f, p in features.items() if p == "pos" and f not in q.typed_yes]
@@ -326,6 +351,31 @@ def record(screen: dict[str, Any], qid: str, answer: Answer) -> bool:
         return False
     screen["answers"][qid] = answer
     return True
+
+
+def _denied(q: ScreenQuestion, features: Mapping[str, str]) -> bool:
+    """Whether the reply denies the question's signs in words, and affirms none of them."""
+    signs = (*q.typed_yes, *q.denied_by)
+    return any(features.get(f) == "neg" for f in signs) and not any(features.get(f) == "pos" for f in signs)
+
+
+def note_told(screen: dict[str, Any], features: Mapping[str, str]) -> list[str]:
+    """Record the answer of the questions not yet answered (nor pending) whose sign the patient
+    has just told in words, so they are not asked as if unheard: "yes" for a sign told ("I
+    started ibuprofen a few days ago": the new-medicine question), "no" for one denied in so
+    many words ("No fever, I feel fine" while the bleeding question is open); the ids recorded."""
+    told = []
+    for q in QUESTIONS:
+        if q.id in screen["answers"] or q.id == screen.get("pending"):
+            continue
+        if q.typed_yes and any(features.get(f) == "pos" for f in q.typed_yes):
+            screen["answers"][q.id] = "yes"
+        elif _denied(q, features):
+            screen["answers"][q.id] = "no"
+        else:
+            continue
+        told.append(q.id)
+    return told
 
 
 def prefill(screen: dict[str, Any], answers: Mapping[str, str]) -> None:

@@ -146,3 +146,16 @@ def test_a_middle_band_score_does_not_ask_again_a_question_already_tapped(knowle
     assert turn.question is None
     assert turn.urgency != "emergency"
     assert state["screen"]["answers"]["bleeding"] == "no"
+
+
+def test_signs_the_rules_read_as_denied_or_hedged_turn_a_weak_net_emergency_into_the_screen_question():
+    # given: every blistering sign told is denied
+    denied = "No tengo llagas en la boca ni en los ojos y la piel no se me pela. Solo tengo una calentura en el labio."
+    # then: a weak net reading gives way to the tap question, a confident one stands
+    assert emergency_net.sign_not_current("widespread_blistering", denied, "es", 0.6)
+    assert not emergency_net.sign_not_current("widespread_blistering", denied, "es", emergency_net.CONTRADICTED_STANDS)
+    # a sign told as current, or none the rules know, leaves the net's band as it is
+    assert not emergency_net.sign_not_current(
+        "widespread_blistering", "se me pela la piel de todo el cuerpo y tengo llagas en la boca", "es", 0.6
+    )
+    assert not emergency_net.sign_not_current("widespread_blistering", "me encuentro fatal", "es", 0.6)
