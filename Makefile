@@ -3,7 +3,7 @@ PY ?= python3
 VENV ?= .venv
 BIN := $(VENV)/bin
 
-.PHONY: run test lint check train evaluate evaluate-chat train-chat-net bench bench-queue bench-pipeline loadtest clean bench-queue-100k bench-scaleout
+.PHONY: run test lint check train evaluate evaluate-chat train-chat-net train-chat-gate bench bench-queue bench-pipeline loadtest clean bench-queue-100k bench-scaleout
 
 run: ## set everything up, then serve http://127.0.0.1:8000 with a worker
 	./scripts/bootstrap.sh run
@@ -46,6 +46,9 @@ evaluate-chat: ## chatbot: held-out targets, then the 2026-12 batches b1-b28 (al
 
 train-chat-net: ## chatbot: retrain the learned emergency net and its bands (grouped CV; about 4 min, deterministic)
 	$(BIN)/python -m chatbot.engine.train_net
+
+train-chat-gate: ## chatbot: retrain the learned sentence gate and its thresholds (grouped CV through the engine; about 5 min, deterministic)
+	$(BIN)/python -m chatbot.engine.train_gate
 
 bench:
 	$(BIN)/python -m ml.bench
