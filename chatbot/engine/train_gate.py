@@ -68,6 +68,7 @@ GRID_C = (1.0, 4.0)
 GRID_CONTEXT_WEIGHT = (0.5, 1.0)
 THRESHOLDS = tuple(round(0.05 * k, 2) for k in range(1, 13))
 LANGUAGES = ("en", "es")
+DECIMALS = 4
 
 
 @dataclass
@@ -291,8 +292,10 @@ def main(argv: list[str] | None = None) -> int:
         "vocabulary": vec.vocab,
         "idf": {b: _round(vec.idf[b]) for b in BLOCKS},
         "block_weight": vec.block_weight,
-        "coef": {b: _round(coef[split[b]]) for b in BLOCKS},
-        "intercept": float(clf.intercept_[0]),
+        # Rounded to absolute decimals: liblinear's last bits differ between runs (about 1e-7),
+        # which relative rounding of a tiny weight can turn into a different file.
+        "coef": {b: [round(float(v), DECIMALS) for v in coef[split[b]]] for b in BLOCKS},
+        "intercept": round(float(clf.intercept_[0]), DECIMALS),
         "threshold": thresholds,
         "training": {
             "data": [p.name for p in (*MESSAGES, *CONVERSATIONS)],
