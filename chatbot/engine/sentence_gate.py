@@ -52,7 +52,7 @@ def sentence_tokens(norm: Sequence[str], i: int, features: Mapping[str, str], la
         if j == i:
             continue
         where = "prev" if j == i - 1 else "next" if j == i + 1 else "before" if j < i else "after"
-        for w in set(ngrams.words(s)):
+        for w in sorted(set(ngrams.words(s))):  # sorted: the same float sums in every process
             x[f"{where}:{w}"] += 1
     x["pos=only" if len(norm) == 1 else "pos=first" if i == 0 else "pos=last" if i == len(norm) - 1 else "pos=mid"] += 1
     x[f"lang={language}"] += 1
