@@ -118,3 +118,17 @@ def test_ok_thanks_is_thanks(knowledge):
     screen_through(engine, state)
     turn = engine.reply(state, "vale gracias")
     assert turn.intent == "greeting"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Me tomé un ibuprofeno y se me hinchan los labios y la garganta",
+        "tengo ronchas por todo el cuerpo y me silba el pecho",
+    ],
+)
+def test_spanish_throat_swelling_or_wheeze_is_anaphylaxis(knowledge, text):
+    engine, state = start(knowledge, "es")
+    turn = engine.reply(state, text)
+    assert turn.urgency == "emergency"
+    assert "anaphylaxis" in turn.red_flags
