@@ -37,30 +37,13 @@ from typing import Any
 
 import numpy as np
 
-from . import redflags, screen, sentence_gate
+from . import redflags, screen, sentence_gate, train_net
 from .sentence_gate import BLOCKS
 from .train_net import DATA, SEED, Vectoriser
 
-MESSAGES = [
-    DATA / f"chat_eval{s}.jsonl"
-    for s in (
-        "",
-        "_2026-12",
-        "_2026-12b",
-        "_2026-12c",
-        "_2026-12d",
-        "_2026-12e-dev",
-        "_2026-12f",
-        "_2026-12g",
-        "_2026-12h",
-        "_2026-12i",
-        "_2026-12j",
-        "_2026-12k",
-    )
-]
-CONVERSATIONS = [
-    DATA / f"chat_conversations_2026-12{s}.jsonl" for s in ("", "b", "c", "d", "f", "g", "h", "i", "j", "k")
-]
+# The emergency net's training files plus 2026-12k (scored on first sight before the gate existed).
+MESSAGES = [*train_net.MESSAGES, DATA / "chat_eval_2026-12k.jsonl"]
+CONVERSATIONS = [*train_net.CONVERSATIONS, DATA / "chat_conversations_2026-12k.jsonl"]
 NOT_CURRENT = frozenset({"past", "hypothetical", "other_person"})
 CURRENT = frozenset({"rash", "seven_point", "plain", "negated"})
 FALSE_ALARM_KINDS = frozenset({"past", "negated", "hypothetical", "other_person"})
