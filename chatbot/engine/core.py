@@ -160,7 +160,8 @@ class Engine:
                     )
                 new_flags += [c for c in self._apply_screen(state) if c not in new_flags]
         # A sign told in words answers its screen question before it is asked.
-        if features and not state["finished"] and screen.note_told(scr, features):
+        told = screen.note_told(scr, features) if features and not state["finished"] else []
+        if told:
             new_flags += [c for c in self._apply_screen(state) if c not in new_flags]
 
         pending = state.get("pending")
@@ -174,6 +175,27 @@ class Engine:
             # "about 3 weeks?" is an unsure answer, not a question for the knowledge base.
             question = False
 
+        if (
+            screen_pending
+            and tapped is None
+            and scr["pending"]
+            and not (new_flags or state["red_flags"])
+            and not (question and not found)
+            and (found or told or "pos" in features.values())
+            and state.get("bot_turns", 0) > 1
+        ):
+            # The patient went past the question, telling other things (often the answers to
+            # the questions they expect next; the first message, their story, is not going
+            # past): it comes back after the others, and is left
+            # "not sure" (with its safety advice) if gone past again; never looped, never "no".
+            q = screen.BY_ID[scr["pending"]]
+            if screen.unanswered(scr, q.id, told_other=True) == "unsure":
+                screen_note = screen.say(q, "if_still_unsure", self.reply_language)
+                new_flags += [c for c in self._apply_screen(state) if c not in new_flags]
+            else:
+                upcoming = screen.next_question(scr)
+                # The last one left is asked again now, as before.
+                screen_note = self._t("screen_before" if upcoming is q else "screen_later")
         if new_flags or context_flags:
             return self._finish_turn(state, self._emergency_text(context_flags + new_flags), "red_flag")
         if not state["red_flags"] and not screen.is_tap(text):
@@ -540,8 +562,12 @@ class Engine:
     def _not_understood(self, state: dict[str, Any]) -> str:
         scr = state["screen"]
         if scr["pending"] and not state["finished"]:
-            # A screen question is never skipped: it is asked again, with its tap answers.
+            # A screen question is never skipped: it is asked again, with its tap answers, and
+            # after the fourth unreadable reply left "not sure" (its safety advice said).
             q = screen.BY_ID[scr["pending"]]
+            if screen.unanswered(scr, q.id, told_other=False) == "unsure":
+                self._apply_screen(state)
+                return screen.say(q, "if_still_unsure", self.reply_language) + "\n\n" + self._continue(state)
             return self._t("not_understood_screen") + "\n\n" + screen.question_text(scr, q, self.reply_language)
         if state["finished"] or not state.get("pending"):
             return self._t("not_understood_open")

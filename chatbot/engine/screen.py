@@ -255,10 +255,47 @@ def next_question(screen: Mapping[str, Any]) -> ScreenQuestion | None:
     for qid in screen.get("priority", ()):
         if qid not in screen["answers"]:
             return BY_ID[qid]
+    # A question the patient went past (answering others instead) comes back after the rest.
+    later = screen.get("later", ())
     for q in QUESTIONS:
-        if q.id not in screen["answers"]:
+        if q.id not in screen["answers"] and q.id not in later:
             return q
+    for qid in later:
+        if qid not in screen["answers"]:
+            return BY_ID[qid]
     return None
+
+
+# A screen question the patient goes past this many times (telling other things instead) is
+# left "not sure": never "no", so its safety advice is given and the nurse sees the doubt.
+MAX_MISSES = 2
+# Replies that say nothing the bot can read: the question is asked again, up to this many times.
+MAX_UNREAD = 4
+
+
+def unanswered(screen: dict[str, Any], qid: str, told_other: bool) -> Literal["later", "unsure", "again"]:
+    """What to do when a reply does not answer the pending question qid.
+
+    A reply that tells other things (the patient is ahead of the list, answering the questions
+    they expect) puts qid after the rest ("later"); gone past twice, or unreadable four times,
+    it is recorded "not sure" after its check ("unsure"): the screen never loops on one question
+    and never takes silence for "no". Otherwise it is asked again ("again").
+    """
+    misses = screen.setdefault("misses", {})
+    misses[qid] = misses.get(qid, 0) + 1
+    if misses[qid] >= (MAX_MISSES if told_other else MAX_UNREAD):
+        screen["answers"][qid] = "unsure"
+        if qid not in screen["doubted"]:
+            screen["doubted"].append(qid)
+        screen["pending"] = None
+        return "unsure"
+    if told_other:
+        screen.setdefault("later", [])
+        if qid not in screen["later"]:
+            screen["later"].append(qid)
+        screen["pending"] = None
+        return "later"
+    return "again"
 
 
 def say(q: ScreenQuestion, field: str, language: str = "en") -> str:
@@ -314,14 +351,17 @@ def read_answer(
     ):
         return "no"
     # "Does a biopsy hurt?" opens like "does" (yes) but asks something: it is no answer.
-    if yn is None or nlu.starts_as_question(t):
+    if nlu.starts_as_question(t):
+        return None
+    # "No fever. I had sepsis years ago but nothing like that now", "Hi, it's my son: no fever,
+    # he's his normal self", "ningún medicamento nuevo": the asked sign itself is denied in words
+    # (ConText), none of its signs is told; what else the reply says is read by the other layers.
+    if _denied(q, features):
+        return "no"
+    if yn is None:
         return None
     if nlu.leads_with_bare_yes_no(t):
         return yn
-    # "No fever. I had sepsis years ago but nothing like that now": the asked sign itself is
-    # denied up front; what follows is history, read by the red-flag layer on its own.
-    if yn == "no" and _denied(q, features):
-        return "no"
     other = [slot for slot in findings if slot not in q.slots]
     others_positive = [f for f, p in features.items() if p == "pos" and f not in q.typed_yes]
     if len(t.split()) <= _SHORT_REPLY_WORDS and not other and not others_positive:

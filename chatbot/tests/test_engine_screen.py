@@ -226,12 +226,46 @@ def test_a_red_flag_asked_as_a_question_mid_screen_is_still_caught(knowledge):
     assert "widespread_blistering" in turn.red_flags and turn.urgency == "emergency"
 
 
-def test_typed_details_are_kept_and_the_screen_question_is_asked_again(knowledge):
+def test_typed_details_are_kept_and_the_screen_question_gone_past_comes_back_after_the_others(knowledge):
     engine, state, _ = start(knowledge)
+    # given a first message, the patient's story: the question is asked again
+    turn = engine.reply(state, "I want to check a mole on my back")
+    assert turn.question == "fever" and "Before we go on" in turn.reply
+    # when the patient then tells other things instead of answering "fever"
     turn = engine.reply(state, "I've had it for 3 months and it itches")
+    # then the details are kept and the screen goes on, saying it will come back
     assert state["slots"]["duration_days"] == 90 and state["slots"]["sensation"] is True
+    assert turn.intent == "answer" and turn.question == "blistering"
+    assert "come back to the safety question" in turn.reply
+    # and the fever question is asked again once the others are answered
+    while state["screen"]["pending"] != "fever":
+        assert state["screen"]["pending"] is not None
+        turn = engine.reply(state, "no")
     assert turn.question == "fever" and screen.BY_ID["fever"].text in turn.reply
-    assert turn.intent == "answer"
+    assert "fever" not in state["screen"]["answers"]
+
+
+def test_a_screen_question_gone_past_twice_is_left_not_sure_never_no(knowledge):
+    engine, state, _ = start(knowledge)
+    engine.reply(state, "it's a mole on my back")
+    engine.reply(state, "about 4 mm")
+    while state["screen"]["pending"] != "fever":
+        engine.reply(state, "no")
+    # when the patient goes past it again
+    turn = engine.reply(state, "it has been there about 2 years")
+    # then it is recorded "not sure" (its safety advice said), and the interview goes on
+    assert state["screen"]["answers"]["fever"] == "unsure"
+    assert screen.BY_ID["fever"].if_still_unsure in turn.reply
+    assert state["screen"]["done"] and turn.question is None and not state["finished"]
+
+
+def test_a_typed_denial_of_the_asked_sign_answers_it_whatever_comes_first(knowledge):
+    engine, state, _ = start(knowledge)
+    turn = engine.reply(state, "Hi, I'm writing about my son, he's 6. No fever, he's his normal self.")
+    assert state["screen"]["answers"]["fever"] == "no" and turn.question == "blistering"
+    engine.reply(state, "no")
+    turn = engine.reply(state, "It fades when you press it.")
+    assert state["screen"]["answers"]["glass_test"] == "no" and turn.question == "spreading"
 
 
 def test_a_question_mid_screen_is_answered_then_the_screen_goes_on(knowledge):
