@@ -23,6 +23,8 @@ LEVEL_LABEL = {1: "Emergency", 2: "Urgent", 3: "Soon", 4: "Routine"}
 _RISK_QUESTIONS = frozenset({"risk", "history", "immunosuppressed"})
 # How often an unclear answer is re-asked before the interview moves on without it.
 MAX_REASKS = 1
+# Grouped questions of minor 7-point items: a reply answering part of one leaves the rest unknown.
+_MINOR_GROUPS = frozenset({"surface", "feeling"})
 
 
 @dataclass
@@ -206,7 +208,11 @@ class Engine:
 
         if (question or (state["finished"] and not found)) and _asks_what_to_do(text):
             # "What should I do?" after (or before) the advice: say the advice again, plainly.
-            return self._finish_turn(state, self._restate(state), "question")
+            body = self._restate(state)
+            if _TREATMENT.search(nlu.normalise(text)) and not state["red_flags"]:
+                # "What cream should I use?": no treatment advice from a bot, but where to get it.
+                body = self._t("treatment_note") + "\n\n" + body
+            return self._finish_turn(state, body, "question")
 
         if question:
             return self._answer_question(state, text, found)
@@ -392,6 +398,14 @@ class Engine:
                 answered = True
                 if len(q.slots) == 1:
                     slots[slot] = True
+        if answered and q.id in _MINOR_GROUPS:
+            # "No itch." to "does it itch, hurt ... or is the skin around it red?": the part
+            # not mentioned is left unknown rather than asked on its own (minor 1-point items;
+            # the majors, size, shape and colour, are still asked one by one). A spot that never
+            # bled nor crusted is no unhealed sore.
+            for slot in q.slots:
+                if slot not in found and slot not in slots:
+                    slots[slot] = False if slot == "non_healing" and found.get("bleeding") is False else None
         # Telling something else instead counts as a miss too: the question is asked again once,
         # then left open, rather than after every other detail the patient gives.
         if not answered:
@@ -734,13 +748,23 @@ _WHAT_TO_DO = re.compile(
     r"|how (soon|urgent|quickly) (should|do) i (go|be seen|see someone)"
     r"|(so )?is (it|this|that) (serious|bad|dangerous|urgent|an emergency)"
     r"|(es|sera) (grave|peligroso|urgente|una emergencia)"
-    r"|que (hago|debo hacer|tengo que hacer|hago ahora|me recomienda|me aconseja)( ahora)?"
-    r"|y ahora que|ahora que|que significa (eso|esto)|que pasa ahora"
+    r"|(que|q) (hago|debo hacer|tengo que hacer|hago ahora|me recomienda|me aconseja)( ahora)?"
+    r"|y ahora (que|q)|ahora (que|q)|que significa (eso|esto)|que pasa ahora"
     r"|(tengo|debo) que ir al medico|(debo|tengo que) ver a un medico"
     r"|(do|should|shall) i (need to )?(book|make|get) (an|a) (appointment|appt|app)"
     r"|(do|will) i need (an|a) (appointment|appt|doctor|gp)"
     r"|(tengo|debo|hay) que (pedir|coger|sacar) (una )?cita|(necesito|debo pedir) (una )?cita"
-    r")\W*$",
+    # "what do I do to calm it down?", "so should I get it checked?", "¿qué hago para que se calme?"
+    r"|what (should|shall|do|can|could) (i|we) do (to|for|with|about) .+"
+    r"|(should|do) (i|we) (need to )?(get|have) (it|this|them|these) (checked|looked at|seen)( .+)?"
+    r"|que (hago|puedo hacer|debo hacer|le hago) (para|con) .+"
+    r"|(what|which) (cream|ointment|lotion|moisturi[sz]er|medicine|treatment) (should|can|do|could) (i|we) "
+    r"(use|put|try|buy|get|give)( .+)?"
+    r"|what (can|should|could) (i|we) (put|use|apply|give) (on|for) .+"
+    r"|(que|q) (me|le|les) (pongo|puedo poner|echo|puedo echar|aplico|doy|puedo dar)( .+)?"
+    r"|(que|q) crema (me |le )?(pongo|uso|compro|puedo usar|puedo poner|le pongo)( .+)?"
+    r"|(deberia|debo|tengo que) (ir al medico|ir a que me lo (miren|vean)|revisarmelo|que me lo (miren|vean))( .+)?"
+    r")(\W+(thanks|thank you|thx|cheers|ta|gracias)( v| very| so)?( much)?)?\W*$",
     re.IGNORECASE,
 )
 _GREETS = re.compile(
@@ -751,6 +775,10 @@ _OPENING = re.compile(
     r"|\b(check|look at|looking at) (a|my|this|the|some)\b|\bworried about\b|\bconcerned about\b"
     r"|\b(quiero|quisiera|necesito) (revisar|consultar|preguntar|ensenar|mostrar|que)\b|\bme preocupa\b",
     re.IGNORECASE,
+)
+_TREATMENT = re.compile(
+    r"\b(cream|ointment|lotion|moisturi[sz]er|put on|apply|treat|treatment|calm it|soothe"
+    r"|crema|pomada|locion|pongo|poner|echo|echar|aplico|tratamiento|calmar|aliviar)\b"
 )
 # "thanks", "ok thanks", "great, cheers", "vale gracias": answered "you're welcome", not "hello".
 _THANKS = re.compile(r"\b(thanks?|thank (you|u)|thx|ta|cheers|gracias)\b")

@@ -645,9 +645,14 @@ _QUESTION_START = re.compile(
 _GREETING = re.compile(
     r"^(hi+|hello+|hey+|hiya|howdy|good (morning|afternoon|evening)|greetings|yo|thanks"
     r"|thank you|thank u|thx|ta|cheers|ok thanks|okay thanks|bye|goodbye"
-    r"|hola|buenas( tardes| noches)?|buenos dias|gracias|muchas gracias|adios|hasta luego"
+    r"|hola|buenas( tardes| noches)?|buenos dias|gracias|muchas gracias|mil gracias|adios|hasta luego"
     r"|(ok|okay|great|cool|perfect|brilliant|lovely|vale|bueno|genial|perfecto|estupendo),? "
-    r"(thanks|thank you|cheers|ta|gracias|muchas gracias|mil gracias))\b"
+    r"(thanks|thank you|cheers|ta|gracias|muchas gracias|mil gracias)"
+    # "That's really helpful, thank you", "muy amable, gracias"
+    r"|(that'?s|that is|this is|you'?ve been|you have been) (really |very |so |super )?"
+    r"(helpful|great|useful|reassuring|kind|brilliant|good to know)(,? (thanks|thank you|cheers|ta))?"
+    r"|(muy amable|me ha (ayudado|servido) (mucho)?|de acuerdo|perfecto|entendido),? "
+    r"(gracias|muchas gracias|mil gracias))\b"
 )
 # English and Spanish: a question that also describes the patient ("tengo fiebre, ¿es grave?")
 # is read for red flags in either language.
