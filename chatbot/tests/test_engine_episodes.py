@@ -70,6 +70,77 @@ NOT_CURRENT = [
     ),
 ]
 
+# General questions, printed or broadcast warnings, and a treated episode closed by the next
+# sentence (2026-12 batch 12m kinds; written for these tests).
+NOT_CURRENT_12M = [
+    ("en", "Could a cut on a finger ever bleed so much it won't stop? My hands are fine, just wondering."),
+    ("en", "Is it possible for a heat rash to blister over a whole back? We fly to Greece on Friday."),
+    ("en", "Can psoriasis go red over the entire body? Mine is two small patches on my elbows."),
+    (
+        "en",
+        "The booklet that came with my dad's new tablets warns about fever, a rash and a swollen face. "
+        "He has had none of it; I want to ask about my dry hands.",
+    ),
+    (
+        "en",
+        "Two weeks ago my arm was red, hot and spreading and I had a temperature. The GP gave me "
+        "antibiotics, I finished the course and it cleared up. Can I go swimming?",
+    ),
+    ("es", "¿Podría una herida sangrar alguna vez tanto que no pare? Yo estoy bien, es curiosidad."),
+    ("es", "¿La psoriasis puede ponerse roja por todo el cuerpo? Yo solo tengo dos placas en los codos."),
+    (
+        "es",
+        "El folleto de las pastillas nuevas de mi madre avisa de fiebre, sarpullido e hinchazón de cara. "
+        "Ella está bien; lo mío es una verruga en el pie.",
+    ),
+    (
+        "es",
+        "Hace tres semanas tenía el brazo rojo, caliente y extendiéndose, con fiebre. La médica me dio "
+        "antibiótico, terminé el tratamiento y se me fue del todo. ¿Puedo ir a la piscina?",
+    ),
+]
+
+
+@pytest.mark.parametrize(("language", "text"), NOT_CURRENT_12M)
+def test_a_general_question_a_printed_warning_or_a_treated_episode_raises_no_flag(knowledge, language, text):
+    _current, other = redflags.episode_parts(text, language)
+    assert other
+    assert flags(text, language) == []
+    assert first_reply(knowledge, text, language).urgency != "emergency"
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        # "back in" without a time is a place: "my back in big flaps"
+        ("en", "the skin is coming off my back in big flaps and my lips are covered in sores"),
+        # a general question beside the patient's own sign now
+        ("en", "Can a graze cause a red line up the arm? I've got a red line going up to my elbow and I'm shivery"),
+        ("es", "¿Un arañazo puede causar una línea roja? Tengo una que me sube por el brazo y tiemblo de fiebre."),
+    ],
+)
+def test_the_same_signs_told_as_the_patients_own_still_raise_the_flag(knowledge, language, text):
+    assert first_reply(knowledge, text, language).urgency == "emergency"
+
+
+def test_a_sign_referred_back_to_a_general_question_gets_its_screen_question_first(knowledge):
+    # "one" stands for the red line of the question: the spreading question is asked at once
+    text = "Can a graze cause a red line up the arm? I've got one going up to my elbow and I'm shivery"
+    turn = first_reply(knowledge, text)
+    assert turn.urgency == "emergency" or turn.question == "spreading"
+
+
+def test_a_search_all_over_is_not_a_rash_all_over():
+    text = "She has a temperature with a cold. I checked her all over and there's only a nappy rash that fades."
+    assert "erythroderma" not in flags(text)
+
+
+def test_a_wound_peeling_as_it_heals_is_not_peeling_skin():
+    assert "peeling" not in redflags.extract_features("the graze is peeling a little as it heals", "en")
+    assert "peeling" not in redflags.extract_features("la herida se está descamando un poco al curarse", "es")
+    assert redflags.extract_features("my skin is peeling off my legs", "en").get("peeling") == "pos"
+
+
 # The same kinds of sentence, told as now: still emergencies.
 CURRENT = [
     # a recent anchor is never "past": a drug reaction is told that way
