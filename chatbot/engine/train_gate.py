@@ -41,9 +41,10 @@ from . import redflags, screen, sentence_gate, train_net
 from .sentence_gate import BLOCKS
 from .train_net import DATA, SEED, Vectoriser
 
-# The emergency net's training files plus 2026-12k (scored on first sight before the gate existed).
-MESSAGES = [*train_net.MESSAGES, DATA / "chat_eval_2026-12k.jsonl"]
-CONVERSATIONS = [*train_net.CONVERSATIONS, DATA / "chat_conversations_2026-12k.jsonl"]
+# The emergency net's training files plus 2026-12k (scored on first sight before the gate existed)
+# and 2026-12m (b31-b32, scored on first sight 2026-12-03 with the gate trained without it).
+MESSAGES = [*train_net.MESSAGES, *(DATA / f"chat_eval_2026-12{s}.jsonl" for s in ("k", "m"))]
+CONVERSATIONS = [*train_net.CONVERSATIONS, *(DATA / f"chat_conversations_2026-12{s}.jsonl" for s in ("k", "m"))]
 NOT_CURRENT = frozenset({"past", "hypothetical", "other_person"})
 CURRENT = frozenset({"rash", "seven_point", "plain", "negated"})
 FALSE_ALARM_KINDS = frozenset({"past", "negated", "hypothetical", "other_person"})

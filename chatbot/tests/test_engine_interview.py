@@ -5,9 +5,10 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.engine import Engine
+from chatbot.engine import Engine, interview
 from chatbot.engine.interview import judge, seven_point
 from chatbot.engine.redflags import RED_FLAGS
+from chatbot.engine.textnorm import fold_text
 
 ROOT = Path(__file__).resolve().parents[2]
 TODAY = date(2026, 11, 26)
@@ -206,3 +207,24 @@ def test_back_is_a_site_only_where_it_names_the_body(text, site):
     from chatbot.engine.interview import extract_findings
 
     assert extract_findings(text).get("body_site") == site
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "no skin cancer in the family, immune system is fine"),
+        ("en", "No skin cancer in the family that I know of, I'm not on anything for my immune system."),
+        ("en", "No family history, no immune problems."),
+        ("es", "no hay cáncer de piel en la familia y mis defensas están bien"),
+        ("es", "nadie en mi familia ha tenido cáncer de piel, no tomo nada para las defensas"),
+    ],
+)
+def test_a_denied_family_history_and_immune_problem_answer_the_risk_question(language, text):
+    # the engine folds accents first (core.Engine.reply)
+    found = interview.extract_findings(fold_text(text), None, language)
+    assert found.get("history") is False and found.get("immunosuppressed") is False
+
+
+def test_a_stated_family_history_and_immune_suppressant_are_recorded():
+    found = interview.extract_findings("my dad had melanoma and I'm on immune suppressants", None, "en")
+    assert found.get("history") is True and found.get("immunosuppressed") is True
