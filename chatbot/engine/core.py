@@ -310,6 +310,7 @@ class Engine:
             emergency_net.answered_by_rules(net.family, state["features"])
             or emergency_net.sign_only_elsewhere(net.family, text, self.language)
             or emergency_net.sign_not_current(net.family, text, self.language, net.score)
+            or self._screen_denied(state, net.family)
         ):
             band = "screen"
         if band == "emergency":
@@ -325,6 +326,15 @@ class Engine:
             state["pending"] = None
             return self._finish_turn(state, self._t("net_check") + "\n\n" + self._advance(state), "red_flag")
         return None
+
+    @staticmethod
+    def _screen_denied(state: dict[str, Any], family: str) -> bool:
+        """Whether the patient has already answered "no" to every screen question that checks the
+        net's family ("no fever", "not spreading" tapped, then "red and a bit swollen" typed):
+        the net's score alone does not overrule the taps; the rules still read every message."""
+        checks = emergency_net.FAMILY_SCREEN.get(family, ())
+        answers = state["screen"]["answers"]
+        return bool(checks) and all(answers.get(q) == "no" for q in checks)
 
     def _update_flags(self, state: dict[str, Any], text: str, features: Mapping[str, str] | None = None) -> list[str]:
         if features is None:

@@ -82,7 +82,7 @@ FAMILY_SIGNS: dict[str, tuple[str, ...]] = {
     "non_blanching_rash_fever": ("non_blanching", "named_meningitis", "press_persist", "press_fade_fail", "rash"),
     "drug_reaction_fever": ("rash", "red_skin", "blisters", "peeling", "swelling_face", "mucosal"),
     "erythroderma": ("red_skin", "named_erythroderma", "widespread", "rash"),
-    "eczema_herpeticum": ("herpetic", "blisters", "eczema"),
+    "eczema_herpeticum": ("herpetic", "cold_sore", "blisters", "eczema"),
 }
 
 

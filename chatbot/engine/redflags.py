@@ -141,6 +141,8 @@ _DURATION_ONLY = re.compile(r"(\w+ )+(hours?|horas?)")
 def _not_current(n: str, ep: dict[str, re.Pattern[str]], rules: ruleset.RuleSet, writer_elsewhere: bool) -> bool:
     if ep["hypothetical"].search(n) and not (rules.real_condition and rules.real_condition.search(n)):
         return True
+    if "conditional" in ep and ep["conditional"].search(n):
+        return True
     over = ep["over"].search(n)
     # "all good now" says the episode is over, not that something is happening now.
     now = ep["now"].search(ep["over"].sub(" ", n))
@@ -263,9 +265,11 @@ def evaluate(features: Mapping[str, str]) -> FlagResult:
         needs_fever |= not unwell and fever_unknown
 
     # Eczema herpeticum: herpes-like sores on eczema are enough; plain blisters on eczema
-    # (common and harmless) need fever, spread or the eye involved.
-    if has("eczema") and has("herpetic", "blisters"):
-        if has("herpetic") or unwell or has("near_eye", "spreading"):
+    # (common and harmless) need fever, spread or the eye involved. A cold sore named beside
+    # eczema ("cold sore on my lip, eczema only on my hands, no blisters") is a reason to ask
+    # about fever, unless blisters or sores are told too.
+    if has("eczema") and has("herpetic", "blisters", "cold_sore"):
+        if has("herpetic") or unwell or has("near_eye", "spreading") or (has("cold_sore") and has("blisters")):
             codes.append("eczema_herpeticum")
         else:
             needs_fever |= fever_unknown

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from chatbot.engine import Engine, redflags, screen
+from chatbot.engine import Engine, emergency_net, redflags, screen
 from triage.policy import RED_FLAG_LABELS
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -377,3 +377,20 @@ def test_a_past_episode_told_while_answering_the_glass_question_is_no_emergency(
     # then: "not now" answers it, and the episode that "never came back" raises nothing
     assert state["screen"]["answers"]["glass_test"] == "no"
     assert turn.urgency != "emergency" and turn.red_flags == []
+
+
+def test_the_learned_net_does_not_overrule_the_screen_questions_answered_no(knowledge):
+    # given fever and spreading answered "no" (the spreading-infection family's checks)
+    engine, state, _ = start(knowledge, screen=dict.fromkeys(ORDER, "no"))
+    # when the patient describes a lump the learned net alone reads as a spreading infection
+    text = "red hot swollen lump on my forearm"
+    assert emergency_net.assess(text, "en").band == "emergency"
+    turn = engine.reply(state, text)
+    # then no emergency is declared on the net's score alone
+    assert turn.urgency != "emergency" and not state["red_flags"]
+
+
+def test_the_rules_still_raise_an_emergency_told_after_the_screen_was_answered_no(knowledge):
+    engine, state, _ = start(knowledge, screen=dict.fromkeys(ORDER, "no"))
+    turn = engine.reply(state, "actually now there's a red line spreading up my arm from the bite and I'm shivering")
+    assert turn.urgency == "emergency"
