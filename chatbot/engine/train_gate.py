@@ -41,10 +41,12 @@ from . import redflags, screen, sentence_gate, train_net
 from .sentence_gate import BLOCKS
 from .train_net import DATA, SEED, Vectoriser
 
-# The emergency net's training files plus 2026-12k (scored on first sight before the gate existed)
-# and 2026-12m (b31-b32, scored on first sight 2026-12-03 with the gate trained without it).
-MESSAGES = [*train_net.MESSAGES, *(DATA / f"chat_eval_2026-12{s}.jsonl" for s in ("k", "m"))]
-CONVERSATIONS = [*train_net.CONVERSATIONS, *(DATA / f"chat_conversations_2026-12{s}.jsonl" for s in ("k", "m"))]
+# The emergency net's training files plus 2026-12k (scored on first sight before the gate existed),
+# 2026-12m (b31-b32, scored on first sight 2026-12-03) and 2026-12o (b35-b36, scored on first
+# sight 2026-12-04), each with the gate trained without it.
+GATE_BATCHES = ("k", "m", "o")
+MESSAGES = [*train_net.MESSAGES, *(DATA / f"chat_eval_2026-12{s}.jsonl" for s in GATE_BATCHES)]
+CONVERSATIONS = [*train_net.CONVERSATIONS, *(DATA / f"chat_conversations_2026-12{s}.jsonl" for s in GATE_BATCHES)]
 NOT_CURRENT = frozenset({"past", "hypothetical", "other_person"})
 CURRENT = frozenset({"rash", "seven_point", "plain", "negated"})
 FALSE_ALARM_KINDS = frozenset({"past", "negated", "hypothetical", "other_person"})

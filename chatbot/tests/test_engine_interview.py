@@ -228,3 +228,34 @@ def test_a_denied_family_history_and_immune_problem_answer_the_risk_question(lan
 def test_a_stated_family_history_and_immune_suppressant_are_recorded():
     found = interview.extract_findings("my dad had melanoma and I'm on immune suppressants", None, "en")
     assert found.get("history") is True and found.get("immunosuppressed") is True
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "absent"),
+    [
+        (
+            "en",
+            "same size and shape as always, still the same dark brown",
+            {"size_change", "shape_irregular", "colour_irregular"},
+        ),
+        (
+            "es",
+            "el mismo tamaño y forma, sigue igual de marroncito",
+            {"size_change", "shape_irregular", "colour_irregular"},
+        ),
+    ],
+)
+def test_same_size_shape_and_colour_told_together_are_all_recorded_absent(language, text, absent):
+    found = interview.extract_findings(fold_text(text), None, language)
+    assert {k for k in absent if found.get(k) is False} == absent
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("es", "tengo unas placas en los dos codos, gruesas con escamas plateadas"),
+        ("en", "thick patches on both knees with silvery scales"),
+    ],
+)
+def test_plaques_on_both_knees_or_elbows_choose_the_rash_pathway(language, text):
+    assert interview.choose_pathway(fold_text(text), language) == "rash"

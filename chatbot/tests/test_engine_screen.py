@@ -394,3 +394,20 @@ def test_the_rules_still_raise_an_emergency_told_after_the_screen_was_answered_n
     engine, state, _ = start(knowledge, screen=dict.fromkeys(ORDER, "no"))
     turn = engine.reply(state, "actually now there's a red line spreading up my arm from the bite and I'm shivering")
     assert turn.urgency == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "it bleeds a tiny bit when I scratch it but it stops straight away"),
+        ("es", "a veces sangra un poquito si me rasco pero para enseguida"),
+    ],
+)
+def test_a_small_bleed_that_stops_at_once_answers_the_bleeding_question_no(knowledge, language, text):
+    engine = Engine(knowledge, context={}, today=TODAY, language=language)
+    state = engine.new_state()
+    engine.opening_turn(state)
+    while state["screen"]["pending"] != "bleeding":
+        engine.reply(state, "no")
+    engine.reply(state, text)
+    assert state["screen"]["answers"]["bleeding"] == "no" and not state["red_flags"]
