@@ -23,6 +23,14 @@ LEVEL_LABEL = {1: "Emergency", 2: "Urgent", 3: "Soon", 4: "Routine"}
 _RISK_QUESTIONS = frozenset({"risk", "history", "immunosuppressed"})
 # How often an unclear answer is re-asked before the interview moves on without it.
 MAX_REASKS = 1
+# The taps that answered a family's screen questions "no" hold back the learned net's emergency
+# only below this score, and only when the message does not say things changed since ("it's got
+# a lot worse", "now", "just started"): a tap tells how things were when it was tapped.
+TAP_OVERRULE_MAX = 0.7
+_TELLS_CHANGE = re.compile(
+    r"\b(worse|now|just (started|noticed|begun)|suddenly|since (then|i)|all of a sudden"
+    r"|this (morning|evening|afternoon)|peor|ahora|de repente|acaba de|acabo de|empez\w*|desde entonces)\b"
+)
 # Grouped questions of minor 7-point items: a reply answering part of one leaves the rest unknown.
 _MINOR_GROUPS = frozenset({"surface", "feeling"})
 
@@ -310,7 +318,11 @@ class Engine:
             emergency_net.answered_by_rules(net.family, state["features"])
             or emergency_net.sign_only_elsewhere(net.family, text, self.language)
             or emergency_net.sign_not_current(net.family, text, self.language, net.score)
-            or self._screen_denied(state, net.family)
+            or (
+                net.score < TAP_OVERRULE_MAX
+                and not _TELLS_CHANGE.search(nlu.normalise(text))
+                and self._screen_denied(state, net.family)
+            )
         ):
             band = "screen"
         if band == "emergency":
