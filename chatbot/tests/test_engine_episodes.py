@@ -339,3 +339,36 @@ def test_a_question_a_later_sentence_refers_back_to_stays_the_patients_report(kn
 )
 def test_another_persons_cold_sore_is_an_exposure_not_the_patients_sign(language, text, codes):
     assert flags(text, language) == codes
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        (
+            "en",
+            "at the walk-in centre today someone's arms were blistering and peeling all over. I'm fine, just a spot",
+        ),
+        (
+            "es",
+            "En la sala de espera una señora tenía la piel despegándose a tiras. Yo estoy bien, vengo por un lunar.",
+        ),
+    ],
+)
+def test_a_strangers_signs_seen_somewhere_are_not_the_writers(knowledge, language, text):
+    assert first_reply(knowledge, text, language).urgency != "emergency"
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "feature"),
+    [
+        ("es", "me salen calenturas en el labio cuando tomo el sol", "fever"),
+        ("es", "tengo zonas en carne viva de rascarme el eccema", "skin_off"),
+        ("en", "my eczema has raw areas from scratching at night", "skin_off"),
+    ],
+)
+def test_a_cold_sore_called_calentura_or_skin_scratched_raw_is_not_the_emergency_sign(language, text, feature):
+    assert feature not in redflags.extract_features(text, language)
+
+
+def test_calentura_alone_is_still_a_fever_in_latin_american_spanish():
+    assert redflags.extract_features("tengo calentura y escalofrios", "es").get("fever") == "pos"
