@@ -200,7 +200,9 @@ class Engine:
             # "not sure" (with its safety advice) if gone past again; never looped, never "no".
             q = screen.BY_ID[scr["pending"]]
             if screen.unanswered(scr, q.id, told_other=True) == "unsure":
-                screen_note = screen.say(q, "if_still_unsure", self.reply_language)
+                screen_note = self._t(
+                    "screen_left_open", sign=screen.say(q, "short", self.reply_language), number=self.emergency_number
+                )
                 new_flags += [c for c in self._apply_screen(state) if c not in new_flags]
             else:
                 upcoming = screen.next_question(scr)
@@ -603,7 +605,10 @@ class Engine:
             q = screen.BY_ID[scr["pending"]]
             if screen.unanswered(scr, q.id, told_other=False) == "unsure":
                 self._apply_screen(state)
-                return screen.say(q, "if_still_unsure", self.reply_language) + "\n\n" + self._continue(state)
+                left = self._t(
+                    "screen_left_open", sign=screen.say(q, "short", self.reply_language), number=self.emergency_number
+                )
+                return left + "\n\n" + self._continue(state)
             return self._t("not_understood_screen") + "\n\n" + screen.question_text(scr, q, self.reply_language)
         if state["finished"] or not state.get("pending"):
             return self._t("not_understood_open")
@@ -790,7 +795,10 @@ _WHAT_TO_DO = re.compile(
     r"|(que|q) (me|le|les) (pongo|puedo poner|echo|puedo echar|aplico|doy|puedo dar)( .+)?"
     r"|(que|q) crema (me |le )?(pongo|uso|compro|puedo usar|puedo poner|le pongo)( .+)?"
     r"|(deberia|debo|tengo que) (ir al medico|ir a que me lo (miren|vean)|revisarmelo|que me lo (miren|vean))( .+)?"
-    r")(\W+(thanks|thank you|thx|cheers|ta|gracias)( v| very| so)?( much)?)?\W*$",
+    r"|(so )?(is|are) (it|that|this|they|everything|all) (ok|okay|fine|alright|all right)( then)?"
+    r"|(entonces )?(esta|estara|estoy|todo) bien( entonces)?"
+    # "so what do I do? is it catching?": a short second question after the first is still asking this
+    r")(\W+(thanks|thank you|thx|cheers|ta|gracias)( v| very| so)?( much)?)?(\W+[^.?!]{1,40}\?)?\W*$",
     re.IGNORECASE,
 )
 _GREETS = re.compile(

@@ -534,7 +534,8 @@ _LIFELONG = re.compile(
     r"|all my life|whole life|as long as i (can )?remember|forever|for ages|always had"
     r"|had it always|birthmark|since my teens|many years|for years|years and years"
     r"|decades|desde siempre|toda (la|mi) vida|desde (que naci|nacimiento|(muy )?(nino|nina|pequeno"
-    r"|pequena|chico|chica|joven))|de nacimiento|de toda la vida|muchos anos|hace anos)\b"
+    r"|pequena|chico|chica|joven))|de nacimiento|de toda la vida|muchos anos|hace anos"
+    r"|desde que (tengo|tenga) (memoria|uso de razon)|desde que me acuerdo|(que )?yo recuerde|lo he tenido siempre)\b"
 )
 
 

@@ -259,3 +259,13 @@ def test_same_size_shape_and_colour_told_together_are_all_recorded_absent(langua
 )
 def test_plaques_on_both_knees_or_elbows_choose_the_rash_pathway(language, text):
     assert interview.choose_pathway(fold_text(text), language) == "rash"
+
+
+def test_lifelong_in_spanish_words_is_a_long_duration():
+    found = interview.extract_findings(fold_text("Lo tengo desde que tengo memoria."), None, "es")
+    assert found["duration_days"] >= 3650
+
+
+def test_many_little_scaly_ovals_choose_the_rash_pathway():
+    text = "started with one big pink oval patch on my side, then loads of little scaly ovals came up on my back"
+    assert interview.choose_pathway(text, "en") == "rash"

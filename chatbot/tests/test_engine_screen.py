@@ -253,9 +253,10 @@ def test_a_screen_question_gone_past_twice_is_left_not_sure_never_no(knowledge):
         engine.reply(state, "no")
     # when the patient goes past it again
     turn = engine.reply(state, "it has been there about 2 years")
-    # then it is recorded "not sure" (its safety advice said), and the interview goes on
+    # then it is recorded "not sure", left open for the nurse with what to do if it happens,
+    # and the interview goes on
     assert state["screen"]["answers"]["fever"] == "unsure"
-    assert screen.BY_ID["fever"].if_still_unsure in turn.reply
+    assert "leave the question about fever or feeling very unwell open for the nurse" in turn.reply
     assert state["screen"]["done"] and turn.question is None and not state["finished"]
 
 
