@@ -118,7 +118,12 @@ def rule_parts(text: str, language: str = "en") -> tuple[tuple[str, ...], tuple[
         if i > 0 and "closes_previous" in ep and ep["closes_previous"].search(n.lstrip(_LEAD))
     }
     # A question followed by "my daughter has this" is the daughter's report, asked first.
-    refers = [i for i, n in enumerate(norm) if "refers_back" in ep and ep["refers_back"].search(n)]
+    # ... but a question about it ("is it common?", "¿es frecuente?") tells nothing of anyone's.
+    refers = [
+        i
+        for i, n in enumerate(norm)
+        if "refers_back" in ep and ep["refers_back"].search(n) and not ("asks_only" in ep and ep["asks_only"].match(n))
+    ]
     last_reference = refers[-1] if refers else -1
     is_current: list[bool] = []
     for i, n in enumerate(norm):

@@ -372,3 +372,28 @@ def test_a_cold_sore_called_calentura_or_skin_scratched_raw_is_not_the_emergency
 
 def test_calentura_alone_is_still_a_fever_in_latin_american_spanish():
     assert redflags.extract_features("tengo calentura y escalofrios", "es").get("fever") == "pos"
+
+
+def test_a_hedged_diagnosis_does_not_hedge_the_bleeding_told_after_it(knowledge):
+    text = "The spot on my ear the GP said might be an SCC started bleeding 40 minutes ago and hasn't stopped"
+    assert first_reply(knowledge, text).urgency == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "I start carbamazepine on Monday. I've heard it can make your skin peel and give you mouth sores."),
+        ("en", "Saw in a magazine about SJS, skin peeling and mouth sores after antibiotics. Is it common?"),
+        ("es", "Empiezo la lamotrigina la semana que viene. He leído que puede dar ampollas y llagas en la boca."),
+        ("es", "Leí en una revista sobre el DRESS, fiebre y la cara hinchada con antibióticos. ¿Es frecuente?"),
+        ("es", "Tengo una calentura en el labio y eccema en las corvas, sin ampollas ni fiebre."),
+    ],
+)
+def test_a_medicine_not_started_a_magazine_or_a_lip_calentura_raises_no_flag(knowledge, language, text):
+    assert first_reply(knowledge, text, language).urgency != "emergency"
+
+
+def test_the_heat_of_a_shower_and_a_sore_throat_before_the_rash_are_not_infection_signs():
+    assert "hot_painful" not in redflags.extract_features("it itches after a hot shower", "en")
+    assert "unwell" not in redflags.extract_features("I had a sore throat before it started", "en")
+    assert redflags.extract_features("my calf is hot and swollen", "en").get("hot_painful") == "pos"
