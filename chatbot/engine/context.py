@@ -89,6 +89,8 @@ class TargetMatcher:
         for s in rules.findings.values():
             if s.present is not None:
                 self.targets.append((present_label(s.slot), s.present, "clause"))
+            if s.present_sentence is not None:
+                self.targets.append((present_label(s.slot), s.present_sentence, "sentence"))
             if s.absent is not None:
                 self.targets.append((absent_label(s.slot), s.absent, "clause"))
         self.targets.append((MEDICINE_LABEL, rules.medicine_word, "clause"))

@@ -41,6 +41,8 @@ class Finding:
     present: re.Pattern[str] | None
     absent: re.Pattern[str] | None
     past_counts: bool
+    # Patterns that may match across clause words ("black, brown and grey": "and" ends a clause).
+    present_sentence: re.Pattern[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -150,6 +152,7 @@ def load(language: str = DEFAULT_LANGUAGE) -> RuleSet:
             rx(_expand(row["present"], shared)) if row.get("present") else None,
             rx(_expand(row["absent"], shared)) if row.get("absent") else None,
             bool(row.get("past_counts")),
+            rx(_expand(row["present_sentence"], shared)) if row.get("present_sentence") else None,
         )
         for row in raw["findings"]
     }

@@ -269,3 +269,26 @@ def test_lifelong_in_spanish_words_is_a_long_duration():
 def test_many_little_scaly_ovals_choose_the_rash_pathway():
     text = "started with one big pink oval patch on my side, then loads of little scaly ovals came up on my back"
     assert interview.choose_pathway(text, "en") == "rash"
+
+
+@pytest.mark.parametrize(
+    ("language", "text", "present"),
+    [
+        ("en", "it's brown and black now, with a bit of blue at one edge", {"colour_irregular"}),
+        (
+            "es",
+            "ahora tiene el borde como desflecado y es negro, marrón y algo de gris",
+            {"colour_irregular", "shape_irregular"},
+        ),
+        ("es", "me ha doblado el tamaño desde el verano", {"size_change"}),
+        ("en", "it has doubled in size and the edges look ragged", {"size_change", "shape_irregular"}),
+    ],
+)
+def test_colours_listed_across_and_a_doubled_size_or_a_frayed_edge_are_major_items(language, text, present):
+    found = interview.extract_findings(fold_text(text), None, language)
+    assert {k for k in present if found.get(k) is True} == present
+
+
+def test_colours_denied_in_a_list_stay_absent():
+    found = interview.extract_findings("it has no black or blue in it, just one even brown", None, "en")
+    assert found.get("colour_irregular") is False
