@@ -397,3 +397,26 @@ def test_the_heat_of_a_shower_and_a_sore_throat_before_the_rash_are_not_infectio
     assert "hot_painful" not in redflags.extract_features("it itches after a hot shower", "en")
     assert "unwell" not in redflags.extract_features("I had a sore throat before it started", "en")
     assert redflags.extract_features("my calf is hot and swollen", "en").get("hot_painful") == "pos"
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        ("en", "if a cut got infected and the redness spread, how fast is too fast? nothing now, just asking"),
+        ("en", "my GP wants to start me on allopurinol and I'm scared it might make my skin blister and peel"),
+        (
+            "es",
+            "Mi médico quiere recetarme carbamazepina y me da miedo que me salgan ampollas y se me despegue la piel.",
+        ),
+        ("es", "Me corté pelando patatas, sangró un poco y paró enseguida. ¿Me pongo una tirita?"),
+        ("es", "Tengo manchas rojas con escamas en la espalda, para nada por todo el cuerpo, y estoy bien."),
+        ("en", "little red pus spots around my mouth and nose for weeks, the lips themselves are fine"),
+    ],
+)
+def test_12r_kinds_a_worry_a_kitchen_cut_a_denied_spread_or_spots_by_the_mouth_raise_no_flag(knowledge, language, text):
+    assert first_reply(knowledge, text, language).urgency != "emergency"
+
+
+def test_tiritar_and_sores_inside_the_mouth_still_count():
+    assert redflags.extract_features("estoy tiritando y con fiebre", "es").get("fever") == "pos"
+    assert redflags.extract_features("I have sores inside my mouth", "en").get("mucosal") == "pos"
