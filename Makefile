@@ -30,7 +30,7 @@ train: ## both networks, per-kind heads and answer fusion, evaluation, from ../s
 evaluate:
 	$(BIN)/python -m ml.training.evaluate
 
-evaluate-chat: ## chatbot: held-out targets, then the 2026-12 batches b1-b42 (all development data now; b41-b42 (12r) the latest first-sight batch, 2026-12-04; misses reported, not fatal)
+evaluate-chat: ## chatbot: held-out targets, then the 2026-12 batches b1-b44 (all development data now; b43-b44 (12s) the latest first-sight batch, 2026-12-04; misses reported, not fatal)
 	$(BIN)/python -m chatbot.evaluate
 	-$(BIN)/python -m chatbot.evaluate --data tests/data/chat_eval_2026-12.jsonl --conversations tests/data/chat_conversations_2026-12.jsonl
 	-$(BIN)/python -m chatbot.evaluate --data tests/data/chat_eval_2026-12b.jsonl --conversations tests/data/chat_conversations_2026-12b.jsonl
@@ -48,6 +48,7 @@ evaluate-chat: ## chatbot: held-out targets, then the 2026-12 batches b1-b42 (al
 	-$(BIN)/python -m chatbot.evaluate --data tests/data/chat_eval_2026-12p.jsonl --conversations tests/data/chat_conversations_2026-12p.jsonl
 	-$(BIN)/python -m chatbot.evaluate --data tests/data/chat_eval_2026-12q.jsonl --conversations tests/data/chat_conversations_2026-12q.jsonl
 	-$(BIN)/python -m chatbot.evaluate --data tests/data/chat_eval_2026-12r.jsonl --conversations tests/data/chat_conversations_2026-12r.jsonl
+	-$(BIN)/python -m chatbot.evaluate --data tests/data/chat_eval_2026-12s.jsonl --conversations tests/data/chat_conversations_2026-12s.jsonl
 
 train-chat-net: ## chatbot: retrain the learned emergency net and its bands (grouped CV; about 4 min, deterministic)
 	$(BIN)/python -m chatbot.engine.train_net

@@ -68,9 +68,14 @@ FAMILY_SCREEN: dict[str, tuple[str, ...]] = {
 # the net's emergency band asks the family's screen question instead of declaring an emergency:
 # the patient's own words outweigh a pattern score, and the tap question still catches a
 # misreading.
-FAMILY_ANSWERED: dict[str, tuple[str, tuple[str, ...]]] = {
-    "non_blanching_rash_fever": ("press_faded", ("press_fade_fail", "press_persist", "non_blanching")),
-    "uncontrolled_bleeding": ("bleeding_stopped", ("heavy_bleeding", "pressure_held")),
+# A bleed said to stop within minutes ("paró a los 3 minutos apretando") answers it even though
+# pressure was held; not on a blood thinner, nor when it is said to be bleeding still.
+FAMILY_ANSWERED: dict[str, tuple[tuple[str, tuple[str, ...]], ...]] = {
+    "non_blanching_rash_fever": (("press_faded", ("press_fade_fail", "press_persist", "non_blanching")),),
+    "uncontrolled_bleeding": (
+        ("bleeding_stopped", ("heavy_bleeding", "pressure_held")),
+        ("stopped_quickly", ("anticoagulant", "bleed_no_stop", "bleeding_now")),
+    ),
 }
 
 
@@ -129,8 +134,10 @@ def answered_by_rules(family: str, features: Mapping[str, str]) -> bool:
     """Whether the rules' features answer the net's family reassuringly (FAMILY_ANSWERED)."""
     if family not in FAMILY_ANSWERED:
         return False
-    answer, undo = FAMILY_ANSWERED[family]
-    return features.get(answer) == "pos" and not any(features.get(u) == "pos" for u in undo)
+    return any(
+        features.get(answer) == "pos" and not any(features.get(u) == "pos" for u in undo)
+        for answer, undo in FAMILY_ANSWERED[family]
+    )
 
 
 @dataclass(frozen=True)

@@ -159,3 +159,12 @@ def test_signs_the_rules_read_as_denied_or_hedged_turn_a_weak_net_emergency_into
         "widespread_blistering", "se me pela la piel de todo el cuerpo y tengo llagas en la boca", "es", 0.6
     )
     assert not emergency_net.sign_not_current("widespread_blistering", "me encuentro fatal", "es", 0.6)
+
+
+def test_a_bleed_said_to_stop_within_minutes_answers_the_net_even_with_pressure_held():
+    from chatbot.engine import redflags
+
+    stopped = redflags.extract_features("sangró bastante pero paró a los 3 minutos apretando", "es")
+    assert emergency_net.answered_by_rules("uncontrolled_bleeding", stopped)
+    thinner = redflags.extract_features("tomo Sintrom, sangró y paró a los 3 minutos apretando", "es")
+    assert not emergency_net.answered_by_rules("uncontrolled_bleeding", thinner)

@@ -420,3 +420,42 @@ def test_12r_kinds_a_worry_a_kitchen_cut_a_denied_spread_or_spots_by_the_mouth_r
 def test_tiritar_and_sores_inside_the_mouth_still_count():
     assert redflags.extract_features("estoy tiritando y con fiebre", "es").get("fever") == "pos"
     assert redflags.extract_features("I have sores inside my mouth", "en").get("mucosal") == "pos"
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        (
+            "en",
+            "I'm on clopidogrel. I knocked the scab an hour ago and it hasn't stopped bleeding despite pressing on it",
+        ),
+        (
+            "es",
+            "¿es normal? me tomé un ibuprofeno y a los 10 min ronchas por todo, se me hinchó la lengua "
+            "y noto la garganta cerrada",
+        ),
+        ("es", "Tomo Sintrom y la herida no se ha detenido de sangrar en media hora aunque aprieto"),
+    ],
+)
+def test_12s_kinds_hasnt_stopped_bleeding_a_swollen_tongue_in_the_past_tense_are_emergencies(knowledge, language, text):
+    assert first_reply(knowledge, text, language).urgency == "emergency"
+
+
+@pytest.mark.parametrize(
+    ("language", "text"),
+    [
+        (
+            "en",
+            "My best friend came out in blisters all over after a new painkiller, she's in hospital. I'm totally fine.",
+        ),
+        (
+            "en",
+            "The patient information at the pharmacy said anaphylaxis means hives plus throat swelling. "
+            "I only have a rash.",
+        ),
+        ("es", "A mi padre le van a empezar Xarelto. ¿Qué hacemos si se corta y sangra mucho?"),
+        ("es", "Tengo una mancha roja con escamas en la pierna que no pica y no se va con crema."),
+    ],
+)
+def test_12s_kinds_a_friend_a_pharmacy_sheet_a_future_medicine_or_a_cream_raise_no_flag(knowledge, language, text):
+    assert first_reply(knowledge, text, language).urgency != "emergency"
