@@ -42,9 +42,9 @@ from .sentence_gate import BLOCKS
 from .train_net import DATA, SEED, Vectoriser
 
 # The emergency net's training files plus 2026-12k (scored on first sight before the gate existed),
-# 2026-12m (b31-b32, scored on first sight 2026-12-03), 2026-12o to 12r (b35-b42, scored on first
+# 2026-12m (b31-b32, scored on first sight 2026-12-03), 2026-12o to 12s (b35-b44, scored on first
 # sight 2026-12-04), each with the gate trained without it.
-GATE_BATCHES = ("k", "m", "o", "p", "q", "r")
+GATE_BATCHES = ("k", "m", "o", "p", "q", "r", "s")
 MESSAGES = [*train_net.MESSAGES, *(DATA / f"chat_eval_2026-12{s}.jsonl" for s in GATE_BATCHES)]
 CONVERSATIONS = [*train_net.CONVERSATIONS, *(DATA / f"chat_conversations_2026-12{s}.jsonl" for s in GATE_BATCHES)]
 NOT_CURRENT = frozenset({"past", "hypothetical", "other_person"})
