@@ -197,12 +197,10 @@ class Engine:
             # The patient went past the question, telling other things (often the answers to
             # the questions they expect next; the first message, their story, is not going
             # past): it comes back after the others, and is left
-            # "not sure" (with its safety advice) if gone past again; never looped, never "no".
+            # "not sure", left open for the nurse, if gone past again; never looped, never "no".
             q = screen.BY_ID[scr["pending"]]
             if screen.unanswered(scr, q.id, told_other=True) == "unsure":
-                screen_note = self._t(
-                    "screen_left_open", sign=screen.say(q, "short", self.reply_language), number=self.emergency_number
-                )
+                screen_note = self._left_open(q)
                 new_flags += [c for c in self._apply_screen(state) if c not in new_flags]
             else:
                 upcoming = screen.next_question(scr)
@@ -340,6 +338,11 @@ class Engine:
             state["pending"] = None
             return self._finish_turn(state, self._t("net_check") + "\n\n" + self._advance(state), "red_flag")
         return None
+
+    def _left_open(self, q: screen.ScreenQuestion) -> str:
+        """Said when a screen question is left unanswered: open for the nurse, and what to do."""
+        sign = screen.say(q, "short", self.reply_language)
+        return self._t("screen_left_open", sign=sign, number=self.emergency_number)
 
     @staticmethod
     def _screen_denied(state: dict[str, Any], family: str) -> bool:
@@ -601,14 +604,11 @@ class Engine:
         scr = state["screen"]
         if scr["pending"] and not state["finished"]:
             # A screen question is never skipped: it is asked again, with its tap answers, and
-            # after the fourth unreadable reply left "not sure" (its safety advice said).
+            # after the fourth unreadable reply left "not sure", open for the nurse.
             q = screen.BY_ID[scr["pending"]]
             if screen.unanswered(scr, q.id, told_other=False) == "unsure":
                 self._apply_screen(state)
-                left = self._t(
-                    "screen_left_open", sign=screen.say(q, "short", self.reply_language), number=self.emergency_number
-                )
-                return left + "\n\n" + self._continue(state)
+                return self._left_open(q) + "\n\n" + self._continue(state)
             return self._t("not_understood_screen") + "\n\n" + screen.question_text(scr, q, self.reply_language)
         if state["finished"] or not state.get("pending"):
             return self._t("not_understood_open")

@@ -246,7 +246,16 @@ def fresh_state() -> dict[str, Any]:
     """The screen's part of a conversation state (JSON-serialisable)."""
     # answers: id -> "yes" | "no" | "unsure" (unsure only once its follow-up was asked too).
     # doubted: ids answered "not sure" once, whose follow-up check is asked next.
-    return {"answers": {}, "doubted": [], "pending": None, "introduced": False, "done": False}
+    # misses: id -> replies that did not answer it; later: ids gone past, asked after the rest.
+    return {
+        "answers": {},
+        "doubted": [],
+        "pending": None,
+        "introduced": False,
+        "done": False,
+        "misses": {},
+        "later": [],
+    }
 
 
 def next_question(screen: Mapping[str, Any]) -> ScreenQuestion | None:

@@ -20,6 +20,16 @@ def start(knowledge, **context):
     return engine, state, engine.opening_turn(state)
 
 
+def at_question(knowledge, qid: str, language: str = "en"):
+    """An engine and state whose screen is at question qid, every earlier one answered "no"."""
+    engine = Engine(knowledge, context={}, today=TODAY, language=language)
+    state = engine.new_state()
+    engine.opening_turn(state)
+    while state["screen"]["pending"] != qid:
+        engine.reply(state, "no")
+    return engine, state
+
+
 def tap_through(engine, state, answers: dict[str, str]):
     """Answer the screen question by question ("no" where answers is silent); the last turn."""
     turn = None
@@ -368,11 +378,7 @@ def test_a_conversation_saved_before_the_screen_existed_gets_it_next_without_mix
 )
 def test_a_past_episode_told_while_answering_the_glass_question_is_no_emergency(knowledge, language, answer):
     # given the screen at its glass-test question
-    engine = Engine(knowledge, context={}, today=TODAY, language=language)
-    state = engine.new_state()
-    engine.opening_turn(state)
-    while state["screen"]["pending"] != "glass_test":
-        engine.reply(state, "no")
+    engine, state = at_question(knowledge, "glass_test", language)
     # when
     turn = engine.reply(state, answer)
     # then: "not now" answers it, and the episode that "never came back" raises nothing
@@ -405,10 +411,6 @@ def test_the_rules_still_raise_an_emergency_told_after_the_screen_was_answered_n
     ],
 )
 def test_a_small_bleed_that_stops_at_once_answers_the_bleeding_question_no(knowledge, language, text):
-    engine = Engine(knowledge, context={}, today=TODAY, language=language)
-    state = engine.new_state()
-    engine.opening_turn(state)
-    while state["screen"]["pending"] != "bleeding":
-        engine.reply(state, "no")
+    engine, state = at_question(knowledge, "bleeding", language)
     engine.reply(state, text)
     assert state["screen"]["answers"]["bleeding"] == "no" and not state["red_flags"]
